@@ -1,0 +1,40 @@
+# The two commands of the course (README.md): `make book` and `make test`.
+# Each creates .venv with Python 3.11 when it is missing and installs what it needs; the
+# install is skipped while pyproject.toml is unchanged (a stamp file in .venv records it).
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+BOOK_STAMP := $(VENV)/.installed-book
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: book test lab clean
+
+## Build the HTML book into _build/html, executing every chapter (cached between builds).
+book: $(BOOK_STAMP)
+	$(BIN)/jupyter-book build . --builder html -W --keep-going
+
+## Run every test: unit tests and every chapter executed under nbval.
+test: $(TEST_STAMP)
+	$(BIN)/python -m pytest
+
+## Open the chapters in JupyterLab, with .md chapters opening as notebooks.
+## (The default-viewer override lives inside .venv, so your own Jupyter settings stay untouched.)
+lab: $(BOOK_STAMP)
+	$(BIN)/python -m pip install --quiet 'jupyterlab>=4'
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash postBuild
+	$(BIN)/jupyter lab book
+
+clean:
+	rm -rf _build .pytest_cache
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(BOOK_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[book]'
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@

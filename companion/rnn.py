@@ -1,0 +1,171 @@
+"""The vanilla (Elman) recurrent network: a readable cell and a batch-first layer.
+
+Shapes (batch-first everywhere in the companion):
+
+- ``B`` batch size, ``T`` sequence length (time steps), ``I`` input size, ``H`` hidden size.
+- A sequence batch ``x`` is ``(B, T, I)``; the layer returns outputs ``(B, T, H)`` and the last
+  hidden state ``(B, H)``.
+
+The recurrence, chapter :ref:`rnn-basics`, equation :eq:`rnn-step`::
+
+    h_t = tanh(x_t W_xh + h_{t-1} W_hh + b)
+
+with ``W_xh`` of shape ``(I, H)``, ``W_hh`` of shape ``(H, H)`` and ``b`` of shape ``(H,)``.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from companion.validation import check_lengths, check_sequence, check_state
+
+
+class RNNCell(nn.Module):
+    """One time step of a vanilla RNN, written exactly as the chapter's equation.
+
+    Args:
+        input_size: ``I``, features per time step.
+        hidden_size: ``H``, size of the hidden state.
+
+    The parameters start uniform in ``[-1/sqrt(H), 1/sqrt(H)]``, as ``torch.nn.RNN`` does.
+    See chapter :ref:`rnn-basics`.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int):
+        super().__init__()
+        if input_size < 1 or hidden_size < 1:
+            raise ValueError(f"input_size and hidden_size must be >= 1, got {input_size}, {hidden_size}")
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.W_xh = nn.Parameter(torch.empty(input_size, hidden_size))
+        self.W_hh = nn.Parameter(torch.empty(hidden_size, hidden_size))
+        self.b = nn.Parameter(torch.empty(hidden_size))
+        bound = 1.0 / math.sqrt(hidden_size)
+        for parameter in self.parameters():
+            nn.init.uniform_(parameter, -bound, bound)
+
+    def forward(self, x_t: torch.Tensor, h_prev: torch.Tensor) -> torch.Tensor:
+        """Compute the next hidden state.
+
+        Args:
+            x_t: the input at time step t, shape ``(B, I)``.
+            h_prev: the hidden state from step t-1, shape ``(B, H)``.
+
+        Returns:
+            h_t, shape ``(B, H)``.
+        """
+        return torch.tanh(x_t @ self.W_xh + h_prev @ self.W_hh + self.b)
+
+    def extra_repr(self) -> str:
+        return f"input_size={self.input_size}, hidden_size={self.hidden_size}"
+
+
+class RNN(nn.Module):
+    """A one-layer, batch-first vanilla RNN built on :class:`RNNCell`'s parameters.
+
+    Args:
+        input_size: ``I``, features per time step.
+        hidden_size: ``H``, size of the hidden state.
+
+    The layer computes the same thing as calling the cell once per time step, but projects the
+    inputs of all time steps with one matrix product before the loop: only ``h_{t-1} W_hh``
+    really has to wait for the previous step. ``tests/test_rnn.py`` checks that both agree and that
+    the layer matches ``torch.nn.RNN`` (see :meth:`from_torch`). Chapter :ref:`rnn-basics`.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int):
+        super().__init__()
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.cell = RNNCell(input_size, hidden_size)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        state: torch.Tensor | None = None,
+        lengths: torch.Tensor | list[int] | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Run the recurrence over a batch of sequences.
+
+        Args:
+            x: inputs, shape ``(B, T, I)``.
+            state: initial hidden state ``h_0``, shape ``(B, H)``; zeros when ``None``.
+            lengths: optional true length of each padded sequence, shape ``(B,)``. A sequence's
+                state stops changing after its last real step, and its outputs beyond it are
+                zero, which is what ``pack_padded_sequence`` gives in PyTorch.
+
+        Returns:
+            ``(outputs, h)``: the hidden state at every step, shape ``(B, T, H)``, and the last
+            hidden state (at each sequence's own last step), shape ``(B, H)``.
+
+        Raises:
+            ValueError: if a shape or dtype does not match the ones above.
+        """
+        cell = self.cell
+        check_sequence(x, self.input_size, cell.W_xh.dtype)
+        B, T, _ = x.shape
+        if state is None:
+            h = x.new_zeros(B, self.hidden_size)
+        else:
+            check_state(state, B, self.hidden_size, cell.W_xh.dtype)
+            h = state
+        keep = None
+        if lengths is not None:
+            steps = torch.arange(T).unsqueeze(0)                       # (1, T)
+            keep = (steps < check_lengths(lengths, B, T).unsqueeze(1))  # (B, T)
+            keep = keep.to(x.device).unsqueeze(-1)                      # (B, T, 1)
+
+        x_proj = x @ cell.W_xh + cell.b  # (B, T, H): every step's input term in one matmul
+        outputs = []
+        for t in range(T):
+            h_new = torch.tanh(x_proj[:, t] + h @ cell.W_hh)  # (B, H)
+            if keep is None:
+                h = h_new
+                outputs.append(h)
+            else:
+                h = torch.where(keep[:, t], h_new, h)
+                outputs.append(h_new * keep[:, t])
+        return torch.stack(outputs, dim=1), h
+
+    @classmethod
+    def from_torch(cls, module: nn.RNN) -> "RNN":
+        """Build an :class:`RNN` holding the weights of a one-layer ``torch.nn.RNN``.
+
+        PyTorch stores ``weight_ih_l0`` as ``(H, I)`` and computes ``x @ weight_ih_l0.T``, and it
+        keeps two bias vectors that are always added together. So ``W_xh = weight_ih_l0.T``,
+        ``W_hh = weight_hh_l0.T`` and ``b = bias_ih_l0 + bias_hh_l0``. The companion layer is
+        always batch-first; build the PyTorch one with ``batch_first=True`` to compare outputs.
+
+        Args:
+            module: a ``torch.nn.RNN`` with ``num_layers=1``, ``bidirectional=False`` and
+                ``nonlinearity='tanh'``.
+
+        Returns:
+            A new :class:`RNN` with the same dtype, device and outputs as ``module``.
+
+        Raises:
+            ValueError: if ``module`` is not such an RNN.
+        """
+        if not isinstance(module, nn.RNN):
+            raise ValueError(f"from_torch expects a torch.nn.RNN, got {type(module).__name__}")
+        if module.num_layers != 1 or module.bidirectional or module.nonlinearity != "tanh":
+            raise ValueError(
+                "from_torch supports one layer, one direction and tanh; got "
+                f"num_layers={module.num_layers}, bidirectional={module.bidirectional}, "
+                f"nonlinearity={module.nonlinearity!r}"
+            )
+        weight_ih = module.weight_ih_l0
+        layer = cls(module.input_size, module.hidden_size).to(weight_ih.device, weight_ih.dtype)
+        with torch.no_grad():
+            layer.cell.W_xh.copy_(weight_ih.T)
+            layer.cell.W_hh.copy_(module.weight_hh_l0.T)
+            if module.bias:
+                layer.cell.b.copy_(module.bias_ih_l0 + module.bias_hh_l0)
+            else:
+                layer.cell.b.zero_()
+        return layer
+
+    def extra_repr(self) -> str:
+        return f"input_size={self.input_size}, hidden_size={self.hidden_size}, batch_first=True"

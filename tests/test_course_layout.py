@@ -1,0 +1,104 @@
+"""The course's own rules, checked: set-up files agree, chapters follow the template.
+
+These are the mistakes a build would only reveal late (or never): a dependency missing from the
+Binder environment, a chapter left out of the table of contents, a glued name that no cell glues,
+a ``literalinclude`` of a function that was renamed.
+"""
+import ast
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = sorted((ROOT / "book").glob("[0-9][0-9]_*.md"))
+tomllib = pytest.importorskip("tomllib")
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~\[ ;]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_there_are_chapters():
+    assert CHAPTERS, "no book/NN_*.md chapters found"
+
+
+def test_environment_yml_installs_what_pyproject_asks_for():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert "python=3.11" in conda and "pip" in conda
+    pip_specs = {_name(r): r for r in pip if not r.startswith("-")}
+    wanted = project["dependencies"] + project["optional-dependencies"]["book"]
+    for requirement in wanted:
+        assert _name(requirement) in pip_specs, f"environment.yml lacks {requirement}"
+        assert pip_specs[_name(requirement)].replace(" ", "") == requirement.replace(" ", "")
+
+
+def test_torch_is_pinned_to_the_cpu_wheel_version_everywhere():
+    for path in ("pyproject.toml", "environment.yml"):
+        text = (ROOT / path).read_text()
+        # A requirement: a quoted string or a YAML list item that starts with "torch".
+        specs = re.findall(r"""(?:^\s*-\s*|["'])torch\b([^"',\s]*)""", text, re.M)
+        assert specs, f"{path} does not name torch"
+        assert all(s == "==2.13.0" for s in specs), f"{path}: torch{specs}"
+
+
+def test_toc_lists_every_page_and_every_page_exists():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    for f in files:
+        assert (ROOT / f"{f}.md").exists(), f"_toc.yml lists {f}, which does not exist"
+    pages = {str(p.relative_to(ROOT).with_suffix("")) for p in (ROOT / "book").glob("*.md")}
+    assert pages == set(files), f"pages not in _toc.yml: {pages - set(files)}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_follows_the_template(chapter):
+    text = chapter.read_text()
+    assert text.startswith("---\njupytext:") and "kernelspec:" in text.split("---")[1]
+    assert re.search(r"^\(([\w-]+)\)=\n# ", text, re.M), "a (label)= right before the title"
+    for heading in ("**What you'll learn**", "## Summary", "## Exercises"):
+        assert heading in text, f"missing {heading}"
+    assert "{exercise" in text and "{solution-start}" in text and ":class: dropdown" in text
+    assert "from companion." in text, "a chapter imports the companion"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_every_glue_reference_is_glued(chapter):
+    text = chapter.read_text()
+    used = set(re.findall(r"\{glue(?::text|:figure|:math|)\}`?\s*([\w]+)", text))
+    glued = set(re.findall(r"""glue\(\s*["'](\w+)["']""", text))
+    assert used, "a chapter glues its figures"
+    assert used <= glued, f"referenced but never glued: {used - glued}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_literalincludes_point_at_real_code(chapter):
+    for path, obj in re.findall(r"```\{literalinclude\} ([^\n]+)\n(?:.*\n)*?:pyobject: ([\w.]+)", chapter.read_text()):
+        source = (chapter.parent / path.strip()).resolve()
+        assert source.exists(), path
+        tree = ast.parse(source.read_text())
+        scope = tree.body
+        for part in obj.split("."):
+            found = [n for n in scope if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == part]
+            assert found, f"{obj} not found in {path}"
+            scope = found[0].body
+
+
+def test_chapters_do_not_redefine_companion_code():
+    defined = set()
+    for module in (ROOT / "companion").rglob("*.py"):
+        defined |= set(re.findall(r"^\s*(?:def|class) (\w+)", module.read_text(), re.M))
+    for chapter in CHAPTERS:
+        mine = set(re.findall(r"^\s*(?:def|class) (\w+)", chapter.read_text(), re.M))
+        assert not mine & defined, f"{chapter.name} redefines {mine & defined}: literalinclude it"
+
+
+def test_ci_runs_the_readme_test_command():
+    run = (ROOT / ".ci/run").read_text().strip().splitlines()
+    assert run[-1] == "make test"
+    readme = (ROOT / "README.md").read_text()
+    assert "make test" in readme and "make book" in readme

@@ -1,0 +1,24 @@
+"""companion.plots draws what it is asked to draw."""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
+
+from companion.plots import draw_unrolled  # noqa: E402
+
+
+def _count(ax, kind):
+    return sum(isinstance(p, kind) for p in ax.patches)
+
+
+def test_draw_unrolled_boxes_and_arrows():
+    fig, ax = plt.subplots()
+    draw_unrolled(ax, steps=4, inputs_at=[0, 1, 2, 3], outputs_at=[3], title="many to one")
+    # 4 hidden + 4 input + 1 output boxes; 4 input arrows + 1 output arrow + 3 recurrent arrows
+    assert _count(ax, FancyBboxPatch) == 9
+    assert _count(ax, FancyArrowPatch) == 8
+    assert ax.get_title() == "many to one"
+    labels = {t.get_text() for t in ax.texts}
+    assert {"$x_{1}$", "$h_{4}$", "$y_{4}$"} <= labels and "$y_{1}$" not in labels
+    plt.close(fig)
