@@ -119,8 +119,10 @@ class RNN(nn.Module):
 
         x_proj = x @ cell.W_xh + cell.b  # (B, T, H): every step's input term in one matmul
         outputs = []
-        for t in range(T):
-            h_new = torch.tanh(x_proj[:, t] + h @ cell.W_hh)  # (B, H)
+        # unbind, not x_proj[:, t]: indexing would make backward build a (B, T, H) zero tensor
+        # for every step; unbind's backward stacks all T step gradients once.
+        for t, x_proj_t in enumerate(x_proj.unbind(dim=1)):
+            h_new = torch.tanh(x_proj_t + h @ cell.W_hh)  # (B, H)
             if keep is None:
                 h = h_new
                 outputs.append(h)
