@@ -24,11 +24,11 @@ from torch import nn
 from companion.rnn import RNN
 
 
-class OneToOne(nn.Module):
-    """One input vector to one output vector: an RNN run for a single step (``T = 1``).
+class RNNWithHead(nn.Module):
+    """An :class:`~companion.rnn.RNN` followed by a linear output layer, ``y = h W_hy + b_y``.
 
-    With one step there is no past to remember, so this is a one-hidden-layer feedforward net
-    with a tanh activation; it is here to show where the other patterns start from.
+    The base of :class:`OneToOne`, :class:`ManyToOne` and :class:`ManyToMany`, which differ only in
+    what they feed the RNN and which hidden states the head reads.
 
     Args:
         input_size: ``I``.
@@ -40,6 +40,14 @@ class OneToOne(nn.Module):
         super().__init__()
         self.rnn = RNN(input_size, hidden_size)
         self.head = nn.Linear(hidden_size, output_size)
+
+
+class OneToOne(RNNWithHead):
+    """One input vector to one output vector: an RNN run for a single step (``T = 1``).
+
+    With one step there is no past to remember, so this is a one-hidden-layer feedforward net
+    with a tanh activation; it is here to show where the other patterns start from.
+    """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map ``x`` of shape ``(B, I)`` to outputs of shape ``(B, O)``."""
@@ -101,19 +109,8 @@ class OneToMany(nn.Module):
         return self.generator(torch.tanh(self.to_state(x)), steps)
 
 
-class ManyToOne(nn.Module):
-    """A sequence to one output vector, read from the last hidden state.
-
-    Args:
-        input_size: ``I``.
-        hidden_size: ``H``.
-        output_size: ``O``.
-    """
-
-    def __init__(self, input_size: int, hidden_size: int, output_size: int):
-        super().__init__()
-        self.rnn = RNN(input_size, hidden_size)
-        self.head = nn.Linear(hidden_size, output_size)
+class ManyToOne(RNNWithHead):
+    """A sequence to one output vector, read from the last hidden state."""
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """Map ``x`` of shape ``(B, T, I)`` to ``(B, O)``; ``lengths`` as in :meth:`RNN.forward`."""
@@ -121,19 +118,8 @@ class ManyToOne(nn.Module):
         return self.head(h)
 
 
-class ManyToMany(nn.Module):
-    """A sequence to a sequence of the same length: one output per input step.
-
-    Args:
-        input_size: ``I``.
-        hidden_size: ``H``.
-        output_size: ``O``.
-    """
-
-    def __init__(self, input_size: int, hidden_size: int, output_size: int):
-        super().__init__()
-        self.rnn = RNN(input_size, hidden_size)
-        self.head = nn.Linear(hidden_size, output_size)
+class ManyToMany(RNNWithHead):
+    """A sequence to a sequence of the same length: one output per input step."""
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """Map ``x`` of shape ``(B, T, I)`` to ``(B, T, O)``; ``lengths`` as in :meth:`RNN.forward`."""
