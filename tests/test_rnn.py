@@ -169,3 +169,9 @@ def test_bad_input_raises_a_clear_value_error(x, message):
 def test_bad_state_raises_a_clear_value_error(state, message):
     with pytest.raises(ValueError, match=message):
         RNN(3, 5)(torch.randn(2, 6, 3), state)
+
+
+@pytest.mark.parametrize("sizes", [(0, 3), (3, 0), (-1, 2)])
+def test_sizes_must_be_positive(sizes):
+    with pytest.raises(ValueError, match="input_size and hidden_size must be >= 1"):
+        RNN(*sizes)
