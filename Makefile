@@ -7,6 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 BOOK_STAMP := $(VENV)/.installed-book
 TEST_STAMP := $(VENV)/.installed-test
+LAB_STAMP := $(VENV)/.installed-lab
 
 .PHONY: book test lab clean
 
@@ -20,8 +21,7 @@ test: $(TEST_STAMP)
 
 ## Open the chapters in JupyterLab, with .md chapters opening as notebooks.
 ## (The default-viewer override lives inside .venv, so your own Jupyter settings stay untouched.)
-lab: $(BOOK_STAMP)
-	$(BIN)/python -m pip install --quiet 'jupyterlab>=4'
+lab: $(LAB_STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash postBuild
 	$(BIN)/jupyter lab book
 
@@ -37,4 +37,8 @@ $(BOOK_STAMP): pyproject.toml | $(BIN)/python
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(LAB_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[lab]'
 	touch $@

@@ -31,7 +31,11 @@ def test_environment_yml_installs_what_pyproject_asks_for():
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     assert "python=3.11" in conda and "pip" in conda
     pip_specs = {_name(r): r for r in pip if not r.startswith("-")}
-    wanted = project["dependencies"] + project["optional-dependencies"]["book"]
+    extras = project["optional-dependencies"]
+    own_name = project["name"]
+    wanted = project["dependencies"] + [
+        r for r in extras["book"] + extras["lab"] if _name(r) != own_name
+    ]
     for requirement in wanted:
         assert _name(requirement) in pip_specs, f"environment.yml lacks {requirement}"
         assert pip_specs[_name(requirement)].replace(" ", "") == requirement.replace(" ", "")
