@@ -9,6 +9,9 @@ BOOK_STAMP := $(VENV)/.installed-book
 TEST_STAMP := $(VENV)/.installed-test
 LAB_STAMP := $(VENV)/.installed-lab
 
+# Training progress bars are for people running a chapter, not for the built book or CI logs.
+book test: export COMPANION_PROGRESS = 0
+
 .PHONY: book test lab clean
 
 ## Build the HTML book into _build/html, executing every chapter (cached between builds).

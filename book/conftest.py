@@ -13,6 +13,7 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+import py
 from nbval.plugin import IPyNbFile
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "_build" / "nbval"
@@ -26,6 +27,21 @@ def _is_chapter(path: Path) -> bool:
     return head.startswith("---") and "jupytext:" in head and "kernelspec:" in head
 
 
+class ChapterNotebook(IPyNbFile):
+    """nbval's notebook collector, registered under the chapter's own ``.md`` path.
+
+    pytest selects tests by the path they were collected from, so keeping the ``.md`` path makes
+    ``pytest book/02_bptt.md`` run that chapter; nbval itself reads ``fspath``, which points at
+    the converted notebook.
+    """
+
+    notebook_path: Path
+
+    @property
+    def fspath(self):
+        return py.path.local(self.notebook_path)
+
+
 def pytest_collect_file(file_path: Path, parent):
     if not _is_chapter(file_path):
         return None
@@ -34,4 +50,6 @@ def pytest_collect_file(file_path: Path, parent):
     NOTEBOOK_DIR.mkdir(parents=True, exist_ok=True)
     notebook_path = NOTEBOOK_DIR / (file_path.stem + ".ipynb")
     nbformat.write(jupytext.read(file_path), notebook_path)
-    return IPyNbFile.from_parent(parent, path=notebook_path)
+    chapter = ChapterNotebook.from_parent(parent, path=file_path)
+    chapter.notebook_path = notebook_path
+    return chapter

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
@@ -56,3 +57,34 @@ def draw_unrolled(ax: Axes, steps: int, inputs_at: Iterable[int], outputs_at: It
     ax.set_aspect("equal")
     ax.set_title(title)
     ax.axis("off")
+
+
+def moving_average(values: Iterable[float], window: int) -> np.ndarray:
+    """Trailing mean over the last ``window`` values (fewer at the start), same length as ``values``."""
+    values = np.asarray(list(values), dtype=np.float64)
+    if window < 1:
+        raise ValueError(f"window must be >= 1, got {window}")
+    cumulative = np.concatenate([[0.0], np.cumsum(values)])
+    ends = np.arange(1, len(values) + 1)
+    starts = np.maximum(ends - window, 0)
+    return (cumulative[ends] - cumulative[starts]) / (ends - starts)
+
+
+def plot_history(ax: Axes, history, what: str = "loss", label: str | None = None,
+                 window: int = 1, **style) -> None:
+    """Draw one curve of a :class:`companion.train.History` against the optimiser step.
+
+    Args:
+        ax: the axes to draw on; the caller sets the title and scales.
+        history: the history returned by :func:`companion.train.fit`.
+        what: ``"loss"`` or ``"grad_norm"``.
+        label: legend label.
+        window: smooth with a trailing moving average over this many steps.
+        style: passed on to ``ax.plot`` (colour, line style, ...).
+    """
+    if what not in ("loss", "grad_norm"):
+        raise ValueError(f"what must be 'loss' or 'grad_norm', got {what!r}")
+    values = getattr(history, what)
+    ax.plot(np.arange(1, len(values) + 1), moving_average(values, window), label=label, **style)
+    ax.set_xlabel("optimiser step")
+    ax.set_ylabel({"loss": "training loss", "grad_norm": "gradient norm (before clipping)"}[what])

@@ -22,3 +22,22 @@ def test_draw_unrolled_boxes_and_arrows():
     labels = {t.get_text() for t in ax.texts}
     assert {"$x_{1}$", "$h_{4}$", "$y_{4}$"} <= labels and "$y_{1}$" not in labels
     plt.close(fig)
+
+
+def test_moving_average_known_answer():
+    from companion.plots import moving_average
+
+    assert moving_average([1, 2, 3, 4, 5], 2).tolist() == [1.0, 1.5, 2.5, 3.5, 4.5]
+    assert moving_average([2.0, 4.0], 10).tolist() == [2.0, 3.0]
+
+
+def test_plot_history_draws_one_point_per_step():
+    from companion.plots import plot_history
+    from companion.train import History
+
+    fig, ax = plt.subplots()
+    plot_history(ax, History(loss=[3.0, 2.0, 1.0], grad_norm=[1.0, 1.0, 1.0]), label="run")
+    (line,) = ax.get_lines()
+    assert line.get_xdata().tolist() == [1, 2, 3] and line.get_ydata().tolist() == [3.0, 2.0, 1.0]
+    assert ax.get_xlabel() == "optimiser step"
+    plt.close(fig)
