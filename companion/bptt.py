@@ -193,3 +193,16 @@ def numerical_gradient(f: Callable[[], np.ndarray], array: np.ndarray,
         # instead of adding their rounding error to a possibly tiny difference
         grad[index] = np.sum((plus - minus) * weights) / (2 * step)
     return grad
+
+
+def per_step_factor(norms: np.ndarray) -> float:
+    """The geometric change per step of a positive sequence, e.g. gradient norms by distance.
+
+    Fits a straight line to ``log(norms)`` against ``0, 1, 2, ...`` and returns ``exp(slope)``:
+    below 1 the values shrink geometrically (vanishing), above 1 they grow (exploding).
+    """
+    norms = np.asarray(norms, dtype=np.float64)
+    if norms.ndim != 1 or len(norms) < 2 or np.any(norms <= 0):
+        raise ValueError("norms must be a 1-D sequence of at least two positive numbers")
+    slope = np.polyfit(np.arange(len(norms)), np.log(norms), deg=1)[0]
+    return float(np.exp(slope))

@@ -34,12 +34,21 @@ class RNNWithHead(nn.Module):
         input_size: ``I``.
         hidden_size: ``H``.
         output_size: ``O``.
+        layer: the recurrent layer class, ``RNN`` by default; any companion layer with the
+            same constructor and ``forward(x) -> (outputs, state)`` works, e.g.
+            :class:`companion.lstm.LSTM`, whose state is the pair ``(h, C)``.
     """
 
-    def __init__(self, input_size: int, hidden_size: int, output_size: int):
+    def __init__(self, input_size: int, hidden_size: int, output_size: int,
+                 layer: type[nn.Module] = RNN):
         super().__init__()
-        self.rnn = RNN(input_size, hidden_size)
+        self.rnn = layer(input_size, hidden_size)
         self.head = nn.Linear(hidden_size, output_size)
+
+    def run(self, x: torch.Tensor, lengths: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """The layer's outputs ``(B, T, H)`` and last hidden state ``(B, H)``."""
+        outputs, state = self.rnn(x) if lengths is None else self.rnn(x, lengths=lengths)
+        return outputs, state[0] if isinstance(state, tuple) else state  # LSTM: (h, C)
 
 
 class OneToOne(RNNWithHead):
@@ -114,7 +123,7 @@ class ManyToOne(RNNWithHead):
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """Map ``x`` of shape ``(B, T, I)`` to ``(B, O)``; ``lengths`` as in :meth:`RNN.forward`."""
-        _, h = self.rnn(x, lengths=lengths)
+        _, h = self.run(x, lengths)
         return self.head(h)
 
 
@@ -123,7 +132,7 @@ class ManyToMany(RNNWithHead):
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """Map ``x`` of shape ``(B, T, I)`` to ``(B, T, O)``; ``lengths`` as in :meth:`RNN.forward`."""
-        outputs, _ = self.rnn(x, lengths=lengths)  # (B, T, H)
+        outputs, _ = self.run(x, lengths)  # (B, T, H)
         return self.head(outputs)
 
 

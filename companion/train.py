@@ -25,6 +25,8 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from companion.data import adding_problem
+
 Batch = Sequence[torch.Tensor]
 
 
@@ -174,3 +176,40 @@ def forward_truncated(layer: nn.Module, x: torch.Tensor, k: int,
         out, state = layer(chunk, state)
         outputs.append(out)
     return torch.cat(outputs, dim=1), state
+
+
+def train_on_adding(model: nn.Module, length: int, steps: int, lr: float, seed: int = 0,
+                    batch_size: int = 64, clip_norm: float | None = 1.0,
+                    test_size: int = 2000) -> tuple[History, float]:
+    """The course's yardstick: train a many-to-one model on the adding problem, report test MSE.
+
+    Every batch is fresh data (``adding_problem(batch_size, length, seed=1000 + step)``, offset by
+    ``seed``), optimised with Adam; the test set is always ``adding_problem(test_size, length,
+    seed=0)``, so models from different chapters are scored on the same sequences. The baseline to
+    beat is :data:`companion.data.ADDING_BASELINE_MSE` = 1/6. Chapters :ref:`bptt` and :ref:`lstm`.
+
+    Args:
+        model: maps ``(B, length, 2)`` to ``(B, 1)``, e.g. ``ManyToOne(2, H, 1, layer=LSTM)``.
+        length: sequence length ``T``.
+        steps: optimiser steps.
+        lr: Adam's learning rate.
+        seed: seeds the training batches (the model's initial weights are the caller's).
+        batch_size: sequences per step.
+        clip_norm: gradient-norm clipping threshold, or ``None``.
+        test_size: number of test sequences.
+
+    Returns:
+        ``(history, test_mse)``.
+    """
+    def batch_mse(model: nn.Module, batch: Batch) -> torch.Tensor:
+        x, y = batch
+        return nn.functional.mse_loss(model(x), y)
+
+    offset = 1000 + 100_000 * seed
+    history = fit(model, batch_mse,
+                  lambda step: adding_problem(batch_size, length, seed=offset + step),
+                  steps, lr=lr, clip_norm=clip_norm, seed=seed)
+    x_test, y_test = adding_problem(test_size, length, seed=0)
+    with torch.no_grad():
+        test_mse = nn.functional.mse_loss(model(x_test), y_test).item()
+    return history, test_mse

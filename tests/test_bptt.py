@@ -145,3 +145,12 @@ def test_bad_input_raises_clear_value_error():
         rnn_backward(dhs[:, :2], cache)
     with pytest.raises(ValueError, match="float64"):
         numerical_gradient(lambda: 0.0, np.zeros(2, dtype=np.float32))
+
+
+def test_per_step_factor_recovers_a_geometric_rate():
+    from companion.bptt import per_step_factor
+
+    assert per_step_factor(3.0 * 0.9 ** np.arange(50)) == pytest.approx(0.9)
+    assert per_step_factor(1.1 ** np.arange(10)) == pytest.approx(1.1)
+    with pytest.raises(ValueError, match="positive"):
+        per_step_factor([1.0, 0.0, 2.0])

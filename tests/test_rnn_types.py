@@ -90,3 +90,17 @@ def test_every_pattern_is_built_on_the_companion_rnn():
                   ManyToMany(I, H, O), EncoderDecoder(I, H, O)):
         assert any(isinstance(m, RNN) for m in model.modules())
         assert not any(isinstance(m, (nn.RNN, nn.LSTM, nn.GRU)) for m in model.modules())
+
+
+def test_heads_work_on_an_lstm_layer():
+    from companion.lstm import LSTM
+
+    torch.manual_seed(0)
+    to_one = ManyToOne(3, 5, 2, layer=LSTM)
+    to_many = ManyToMany(3, 5, 2, layer=LSTM)
+    x = torch.randn(4, 7, 3)
+    _, (h_T, _) = to_one.rnn(x)
+    torch.testing.assert_close(to_one(x), to_one.head(h_T))
+    outputs, _ = to_many.rnn(x)
+    torch.testing.assert_close(to_many(x), to_many.head(outputs))
+    assert to_many(x).shape == (4, 7, 2)

@@ -125,3 +125,19 @@ def test_progress_default_follows_the_environment(monkeypatch):
     monkeypatch.delenv("COMPANION_PROGRESS")
     monkeypatch.setenv("CI", "true")
     assert not show_progress_default()
+
+
+def test_train_on_adding_scores_on_the_documented_test_set():
+    from companion.data import adding_problem
+    from companion.rnn_types import ManyToOne
+    from companion.train import train_on_adding
+
+    seed_everything(0)
+    model = ManyToOne(2, 4, 1)
+    history, test_mse = train_on_adding(model, length=6, steps=3, lr=0.01, test_size=50)
+    x, y = adding_problem(50, 6, seed=0)
+    with torch.no_grad():
+        assert test_mse == pytest.approx(((model(x) - y) ** 2).mean().item(), rel=1e-6)
+    seed_everything(0)
+    again, again_mse = train_on_adding(ManyToOne(2, 4, 1), length=6, steps=3, lr=0.01, test_size=50)
+    assert again.loss == history.loss and again_mse == test_mse

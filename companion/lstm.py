@@ -1,0 +1,294 @@
+"""Long Short-Term Memory: the seed equations as a cell, and a fast layer with a hand-derived backward.
+
+The cell (chapter :ref:`lstm`) concatenates the previous hidden state and the input,
+``[h_{t-1}, x_t]`` of shape ``(B, H + I)``, and computes::
+
+    f_t  = sigmoid([h_{t-1}, x_t] W_f + b_f)      forget gate           (B, H)
+    i_t  = sigmoid([h_{t-1}, x_t] W_i + b_i)      input gate            (B, H)
+    C~_t = tanh([h_{t-1}, x_t] W_C + b_C)         candidate cell state  (B, H)
+    C_t  = f_t * C_{t-1} + i_t * C~_t             cell state            (B, H)
+    o_t  = sigmoid([h_{t-1}, x_t] W_o + b_o)      output gate           (B, H)
+    h_t  = o_t * tanh(C_t)                        hidden state          (B, H)
+
+with every ``W_*`` of shape ``(H + I, H)`` (rows for ``h`` first, then rows for ``x``) and every
+``b_*`` of shape ``(H,)``. :class:`LSTM` runs the same parameters over a whole sequence with
+the input projections of all steps in one matrix product, and a backward pass written by hand
+(:class:`LSTMFunction`) instead of autograd's step-by-step graph.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import torch
+from torch import nn
+
+from companion.validation import check_sequence, check_state
+
+class LSTMStep(NamedTuple):
+    """Everything one LSTM step computes, each of shape ``(B, H)``."""
+
+    f: torch.Tensor        # forget gate
+    i: torch.Tensor        # input gate
+    C_tilde: torch.Tensor  # candidate cell state
+    C: torch.Tensor        # cell state
+    o: torch.Tensor        # output gate
+    h: torch.Tensor        # hidden state
+
+
+GATES = ("i", "f", "C", "o")  # the layer's column order, the same as torch.nn.LSTM's i, f, g, o
+
+
+class LSTMCell(nn.Module):
+    """One LSTM time step, written as the chapter's equations.
+
+    Args:
+        input_size: ``I``, features per time step.
+        hidden_size: ``H``, size of the hidden and cell states.
+
+    Parameters start uniform in ``[-1/sqrt(H), 1/sqrt(H)]``, as in ``torch.nn.LSTM``.
+    Chapter :ref:`lstm`.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int):
+        super().__init__()
+        if input_size < 1 or hidden_size < 1:
+            raise ValueError(f"input_size and hidden_size must be >= 1, got {input_size}, {hidden_size}")
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        for gate in GATES:
+            self.register_parameter(f"W_{gate}", nn.Parameter(torch.empty(hidden_size + input_size, hidden_size)))
+            self.register_parameter(f"b_{gate}", nn.Parameter(torch.empty(hidden_size)))
+        bound = 1.0 / math.sqrt(hidden_size)
+        for parameter in self.parameters():
+            nn.init.uniform_(parameter, -bound, bound)
+
+    def step(self, x_t: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]) -> LSTMStep:
+        """One step of the equations, keeping every gate.
+
+        Args:
+            x_t: the input at step t, shape ``(B, I)``.
+            state: ``(h_prev, C_prev)``, each of shape ``(B, H)``.
+
+        Returns:
+            An :class:`LSTMStep` with ``f, i, C_tilde, C, o, h``, each of shape ``(B, H)``.
+        """
+        h_prev, C_prev = state
+        hx = torch.cat([h_prev, x_t], dim=1)                # [h_{t-1}, x_t]: (B, H + I)
+        f_t = torch.sigmoid(hx @ self.W_f + self.b_f)        # forget gate
+        i_t = torch.sigmoid(hx @ self.W_i + self.b_i)        # input gate
+        C_tilde = torch.tanh(hx @ self.W_C + self.b_C)       # candidate
+        C_t = f_t * C_prev + i_t * C_tilde                   # new cell state
+        o_t = torch.sigmoid(hx @ self.W_o + self.b_o)        # output gate
+        h_t = o_t * torch.tanh(C_t)                          # new hidden state
+        return LSTMStep(f_t, i_t, C_tilde, C_t, o_t, h_t)
+
+    def forward(self, x_t: torch.Tensor,
+                state: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Compute the next hidden and cell state, ``(h_t, C_t)``, each ``(B, H)``; see :meth:`step`."""
+        result = self.step(x_t, state)
+        return result.h, result.C
+
+    def stacked_weights(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The four gates' parameters side by side, in the order :data:`GATES`.
+
+        Returns:
+            ``(W_x, W_h, b)``: input weights ``(I, 4H)``, recurrent weights ``(H, 4H)`` and
+            bias ``(4H,)``, so that all four pre-activations are ``x_t W_x + h_{t-1} W_h + b``.
+        """
+        W = torch.cat([getattr(self, f"W_{gate}") for gate in GATES], dim=1)  # (H + I, 4H)
+        b = torch.cat([getattr(self, f"b_{gate}") for gate in GATES])
+        H = self.hidden_size
+        return W[H:], W[:H], b
+
+    def extra_repr(self) -> str:
+        return f"input_size={self.input_size}, hidden_size={self.hidden_size}"
+
+
+class LSTMFunction(torch.autograd.Function):
+    """The LSTM over a whole sequence, with the backward pass derived by hand.
+
+    Inputs are time-major inside: ``x`` ``(T, B, I)``, and the four blocks of ``H`` columns of
+    the pre-activations are ordered as :data:`GATES`: i, f, C~, o. Derivation (chapter
+    :ref:`lstm`), with ``dh`` and ``dC`` the total gradients reaching ``h_t`` and ``C_t``::
+
+        dC  += dh * o * (1 - tanh(C_t)^2)            through h_t = o * tanh(C_t)
+        da_i = dC * C~ * i (1 - i)                    through C_t = f C_{t-1} + i C~
+        da_f = dC * C_{t-1} * f (1 - f)
+        da_C = dC * i * (1 - C~^2)
+        da_o = dh * tanh(C_t) * o (1 - o)
+        dC_{t-1} = dC * f,   dh_{t-1} = da W_h^T
+
+    Every factor that multiplies ``dC`` or ``dh`` depends only on the forward pass, so it is
+    computed for all steps at once before the loop; the loop keeps only what the recurrence
+    needs, and the weight and input gradients are three matrix products over all steps after it.
+    """
+
+    @staticmethod
+    def forward(ctx, x, h0, c0, W_x, W_h, b):
+        T, B, _ = x.shape
+        H = h0.shape[1]
+        x_proj = torch.addmm(b, x.reshape(T * B, -1), W_x).view(T, B, 4 * H)  # all steps at once
+        acts = x.new_empty(T, B, 4 * H)  # i, f, C~, o after their nonlinearities
+        cs = x.new_empty(T + 1, B, H)    # cell states C_0..C_T
+        tanh_cs = x.new_empty(T, B, H)
+        hs = x.new_empty(T + 1, B, H)    # hidden states h_0..h_T
+        cs[0], hs[0] = c0, h0
+        for t in range(T):
+            pre = torch.addmm(x_proj[t], hs[t], W_h)  # (B, 4H)
+            # One sigmoid call for all four blocks: tanh(z) = 2 sigmoid(2z) - 1, because on the
+            # CPU a separate tanh over a column slice costs more than these three small ops.
+            pre[:, 2 * H:3 * H].mul_(2)
+            a = torch.sigmoid(pre, out=acts[t])
+            g = a[:, 2 * H:3 * H].mul_(2).sub_(1)
+            torch.addcmul(a[:, H:2 * H] * cs[t], a[:, :H], g, out=cs[t + 1])  # f C + i C~
+            torch.mul(a[:, 3 * H:], torch.tanh(cs[t + 1], out=tanh_cs[t]), out=hs[t + 1])
+        ctx.save_for_backward(x, W_x, W_h, acts, cs, tanh_cs, hs)
+        return hs[1:], hs[T].clone(), cs[T].clone()
+
+    @staticmethod
+    def backward(ctx, d_hs, d_hT, d_cT):
+        x, W_x, W_h, acts, cs, tanh_cs, hs = ctx.saved_tensors
+        T, B, _ = x.shape
+        H = hs.shape[2]
+        i, f, g, o = acts.split(H, dim=2)  # each (T, B, H)
+        # Factors of dC (for i, f, C~) and of dh (for o, and for the path into C), all steps at
+        # once. Written in place: on the CPU, every fresh (T, B, H) temporary costs page faults.
+        sig_grad = torch.sub(1, acts).mul_(acts)  # s (1 - s) for the sigmoid gates (T, B, 4H)
+        dC_factors = x.new_empty(T, B, 3, H)
+        torch.mul(g, sig_grad[..., :H], out=dC_factors[:, :, 0])            # i: C~ i (1 - i)
+        torch.mul(cs[:T], sig_grad[..., H:2 * H], out=dC_factors[:, :, 1])  # f: C_{t-1} f (1 - f)
+        torch.mul(g, g, out=dC_factors[:, :, 2]).neg_().add_(1).mul_(i)     # C~: i (1 - C~^2)
+        dh_to_o = tanh_cs * sig_grad[..., 3 * H:]                          # tanh(C) o (1 - o)
+        dh_to_C = torch.mul(tanh_cs, tanh_cs).neg_().add_(1).mul_(o)       # o (1 - tanh(C)^2)
+        del sig_grad
+
+        d_pre = x.new_empty(T, B, 4 * H)  # gradients of the pre-activations, every step
+        dh = d_hT.clone()
+        dc = d_cT.clone()
+        W_h_T = W_h.t().contiguous()  # a contiguous copy makes the T products below faster
+        for t in reversed(range(T)):
+            dh += d_hs[t]
+            dc.addcmul_(dh, dh_to_C[t])
+            torch.mul(dc.unsqueeze(1), dC_factors[t], out=d_pre[t, :, :3 * H].view(B, 3, H))
+            torch.mul(dh, dh_to_o[t], out=d_pre[t, :, 3 * H:])
+            dc = dc * f[t]
+            dh = d_pre[t] @ W_h_T
+        flat = d_pre.view(T * B, 4 * H)
+        d_x = (flat @ W_x.t().contiguous()).view(T, B, -1) if ctx.needs_input_grad[0] else None
+        d_W_x = x.reshape(T * B, -1).t() @ flat
+        d_W_h = hs[:T].reshape(T * B, H).t() @ flat
+        return d_x, dh, dc, d_W_x, d_W_h, flat.sum(dim=0)
+
+
+class LSTM(nn.Module):
+    """A one-layer, batch-first LSTM: :class:`LSTMCell`'s parameters, run fast over a sequence.
+
+    Args:
+        input_size: ``I``, features per time step.
+        hidden_size: ``H``, size of the hidden and cell states.
+
+    ``forward`` gives the same outputs and gradients as calling ``self.cell`` once per step
+    (``tests/test_lstm.py`` checks it) and as ``torch.nn.LSTM`` with the weights copied by
+    :meth:`from_torch`. Chapter :ref:`lstm`.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int):
+        super().__init__()
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.cell = LSTMCell(input_size, hidden_size)
+
+    def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None
+                ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """Run the LSTM over a batch of sequences.
+
+        Args:
+            x: inputs, shape ``(B, T, I)``.
+            state: ``(h_0, C_0)``, each ``(B, H)``; zeros when ``None``.
+
+        Returns:
+            ``(outputs, (h_T, C_T))``: the hidden state at every step ``(B, T, H)`` and the
+            last hidden and cell states, each ``(B, H)``.
+
+        Raises:
+            ValueError: if a shape or dtype does not match the ones above.
+        """
+        W_x, W_h, b = self.cell.stacked_weights()
+        check_sequence(x, self.input_size, W_x.dtype)
+        B, H = x.shape[0], self.hidden_size
+        if state is None:
+            h0 = c0 = x.new_zeros(B, H)
+        else:
+            if not (isinstance(state, (tuple, list)) and len(state) == 2):
+                raise ValueError("state must be a tuple (h_0, C_0) of two tensors of shape "
+                                 f"(B, H) = ({B}, {H}), got {type(state).__name__}")
+            h0, c0 = state
+            check_state(h0, B, H, W_x.dtype, name="h_0")
+            check_state(c0, B, H, W_x.dtype, name="C_0")
+        hs, h_T, c_T = LSTMFunction.apply(x.transpose(0, 1), h0, c0, W_x, W_h, b)
+        return hs.transpose(0, 1), (h_T, c_T)
+
+    def trace(self, x: torch.Tensor,
+              state: tuple[torch.Tensor, torch.Tensor] | None = None) -> list[LSTMStep]:
+        """Run the readable cell step by step and keep everything it computes.
+
+        Slower than :meth:`forward` but it exposes the gates, for plots, and every step's
+        ``C_t`` and ``h_t`` as separate tensors, for measuring the gradient reaching each.
+
+        Args:
+            x: inputs, shape ``(B, T, I)``.
+            state: ``(h_0, C_0)``, each ``(B, H)``; zeros when ``None``.
+
+        Returns:
+            One :class:`LSTMStep` per time step.
+        """
+        check_sequence(x, self.input_size, self.cell.W_f.dtype)
+        if state is None:
+            state = (x.new_zeros(x.shape[0], self.hidden_size),) * 2
+        steps = []
+        for x_t in x.unbind(dim=1):
+            steps.append(self.cell.step(x_t, state))
+            state = (steps[-1].h, steps[-1].C)
+        return steps
+
+    @classmethod
+    def from_torch(cls, module: nn.LSTM) -> "LSTM":
+        """Build an :class:`LSTM` holding the weights of a one-layer ``torch.nn.LSTM``.
+
+        PyTorch stacks the four gates' weights in ``weight_ih_l0`` ``(4H, I)`` and
+        ``weight_hh_l0`` ``(4H, H)`` in the order input, forget, cell (candidate), output, and
+        computes ``x @ weight_ih_l0.T + h @ weight_hh_l0.T``. So gate ``k``'s rows ``[kH, (k+1)H)``,
+        transposed, are the ``h`` and ``x`` parts of the cell's ``W_*``; the two biases add up.
+
+        Args:
+            module: a ``torch.nn.LSTM`` with one layer, one direction and no projection.
+
+        Returns:
+            A new :class:`LSTM` with the same dtype, device and outputs as ``module``.
+
+        Raises:
+            ValueError: if ``module`` is not such an LSTM.
+        """
+        if not isinstance(module, nn.LSTM):
+            raise ValueError(f"from_torch expects a torch.nn.LSTM, got {type(module).__name__}")
+        if module.num_layers != 1 or module.bidirectional or module.proj_size:
+            raise ValueError(
+                "from_torch supports one layer, one direction and no projection; got "
+                f"num_layers={module.num_layers}, bidirectional={module.bidirectional}, "
+                f"proj_size={module.proj_size}")
+        w_ih, w_hh = module.weight_ih_l0, module.weight_hh_l0
+        layer = cls(module.input_size, module.hidden_size).to(w_ih.device, w_ih.dtype)
+        H = module.hidden_size
+        torch_order = {"i": 0, "f": 1, "C": 2, "o": 3}
+        with torch.no_grad():
+            for gate, k in torch_order.items():
+                rows = slice(k * H, (k + 1) * H)
+                weight = torch.cat([w_hh[rows].T, w_ih[rows].T], dim=0)  # (H + I, H)
+                getattr(layer.cell, f"W_{gate}").copy_(weight)
+                bias = module.bias_ih_l0[rows] + module.bias_hh_l0[rows] if module.bias else 0.0
+                getattr(layer.cell, f"b_{gate}").copy_(bias)
+        return layer
+
+    def extra_repr(self) -> str:
+        return f"input_size={self.input_size}, hidden_size={self.hidden_size}, batch_first=True"

@@ -1,0 +1,54 @@
+"""companion.timing: interleaving and medians on a fake clock; records stay honest."""
+import json
+
+import pytest
+
+from companion import timing
+
+
+class FakeClock:
+    """A clock that each run advances by a scripted amount."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_interleaved_medians_runs_in_rounds_and_takes_medians():
+    clock, order = FakeClock(), []
+    durations = {"a": iter([9, 9, 1, 2, 30]), "b": iter([9, 9, 5, 4, 6])}
+
+    def run(name):
+        def go():
+            order.append(name)
+            clock.now += next(durations[name])
+        return go
+
+    medians = timing.interleaved_medians({"a": run("a"), "b": run("b")}, repeats=3, warmup=2,
+                                         clock=clock)
+    assert order == ["a", "b"] * 5  # interleaved, warm-up rounds included
+    assert medians == {"a": 2, "b": 5}  # warm-up (9, 9) left out, median of the rest
+    with pytest.raises(ValueError, match="repeats"):
+        timing.interleaved_medians({}, repeats=0)
+
+
+def test_record_round_trip_and_staleness(tmp_path, monkeypatch):
+    monkeypatch.setattr(timing, "RECORDS", tmp_path)
+    path = timing.save_record("demo", {"ref": 0.2, "ours": 0.3}, "ref", {"T": 5}, ("rnn",))
+    record = timing.load_record("demo")
+    assert record["ratios"] == {"ref": 1.0, "ours": 1.5} and record["current"]
+    stale = json.loads(path.read_text())
+    stale["source_sha256"] = "0" * 64
+    path.write_text(json.dumps(stale))
+    assert not timing.load_record("demo")["current"]
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in timing.RECORDS.glob("*.json")))
+def test_committed_benchmark_records_measured_the_current_code(name):
+    """A record quoted by a chapter must describe today's code: rerun the benchmark if not."""
+    record = timing.load_record(name)
+    assert record["current"], (
+        f"benchmarks/results/{name}.json measured an older {record['measured_modules']}; "
+        f"rerun: .venv/bin/python -m benchmarks.{name} --save")
