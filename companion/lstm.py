@@ -126,6 +126,8 @@ class LSTMFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, h0, c0, W_x, W_h, b):
+        """x ``(T, B, I)``, h0 and c0 ``(B, H)``, W_x ``(I, 4H)``, W_h ``(H, 4H)``, b ``(4H,)``
+        -> hidden states ``(T, B, H)``, ``h_T`` and ``C_T`` ``(B, H)``."""
         T, B, _ = x.shape
         H = h0.shape[1]
         x_proj = torch.addmm(b, x.reshape(T * B, -1), W_x).view(T, B, 4 * H)  # all steps at once
@@ -148,6 +150,7 @@ class LSTMFunction(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, d_hs, d_hT, d_cT):
+        """The gradients of all six inputs of :meth:`forward`, from those of its outputs."""
         x, W_x, W_h, acts, cs, tanh_cs, hs = ctx.saved_tensors
         T, B, _ = x.shape
         H = hs.shape[2]
