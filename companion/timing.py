@@ -76,9 +76,20 @@ def save_record(name: str, medians: dict[str, float], reference: str, settings: 
         "machine": {"processor": platform.processor() or platform.machine(),
                     "python": platform.python_version(), "torch": torch.__version__,
                     "threads": torch.get_num_threads()},
-        "measured_modules": list(measured_modules),
-        "source_sha256": source_digest(*measured_modules),
     }
+    return _write(name, record, measured_modules)
+
+
+def save_results(name: str, results: dict, settings: dict,
+                 measured_modules: tuple[str, ...]) -> Path:
+    """Write ``benchmarks/results/<name>.json`` for results that are not timings (e.g. the test
+    MSE of several training seeds), with the same staleness check as :func:`save_record`."""
+    return _write(name, {"results": results, "settings": settings}, measured_modules)
+
+
+def _write(name: str, record: dict, measured_modules: tuple[str, ...]) -> Path:
+    record = {**record, "measured_modules": list(measured_modules),
+              "source_sha256": source_digest(*measured_modules)}
     RECORDS.mkdir(parents=True, exist_ok=True)
     path = RECORDS / f"{name}.json"
     path.write_text(json.dumps(record, indent=2) + "\n")

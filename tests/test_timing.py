@@ -52,3 +52,11 @@ def test_committed_benchmark_records_measured_the_current_code(name):
     assert record["current"], (
         f"benchmarks/results/{name}.json measured an older {record['measured_modules']}; "
         f"rerun: .venv/bin/python -m benchmarks.{name} --save")
+
+
+def test_results_record_round_trip(tmp_path, monkeypatch):
+    monkeypatch.setattr(timing, "RECORDS", tmp_path)
+    timing.save_results("seeds", {"0": 0.5}, {"steps": 3}, ("data",))
+    record = timing.load_record("seeds")
+    assert record["results"] == {"0": 0.5} and record["settings"] == {"steps": 3}
+    assert record["current"]
