@@ -5,8 +5,12 @@ The timing itself is :func:`companion.timing.interleaved_medians`.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 import torch
+from torch import nn
+
+from companion.timing import interleaved_medians, save_record
 
 SIZES = (("T", 100), ("B", 64), ("I", 128), ("H", 256), ("repeats", 15), ("threads", 2))
 
@@ -40,3 +44,31 @@ def report(medians: dict[str, float], reference: str, args: argparse.Namespace) 
           f"{args.threads} threads, median of {args.repeats} interleaved rounds")
     for name, median in medians.items():
         print(f"  {name:22s} {median * 1e3:8.2f} ms   ratio to {reference} {median / base:5.2f}")
+
+
+def compare_with_torch(description: str, torch_cls: type[nn.Module], companion_cls,
+                       naive_loop: Callable, module: str) -> None:
+    """Time a companion layer, its naive cell loop and the PyTorch layer it copies, side by side.
+
+    Args:
+        description: the script's one-line description (for ``--help``).
+        torch_cls: e.g. ``nn.LSTM``; built batch-first at the command line's sizes.
+        companion_cls: the companion layer with ``from_torch``, e.g. ``companion.lstm.LSTM``.
+        naive_loop: ``naive_loop(layer, x) -> outputs`` over the layer's readable cell.
+        module: the companion module measured, and the record's name ``<module>_layer``.
+    """
+    args = parse_sizes(description)
+    reference = torch_cls(args.I, args.H, batch_first=True)
+    ours = companion_cls.from_torch(reference)
+    x = torch.randn(args.B, args.T, args.I, requires_grad=True)
+    name = companion_cls.__name__
+    reference_name = f"torch.nn.{torch_cls.__name__}"
+    medians = interleaved_medians({
+        reference_name: backward_of(lambda: reference(x)[0]),
+        f"companion {name}": backward_of(lambda: ours(x)[0]),
+        f"naive {name}Cell loop": backward_of(lambda: naive_loop(ours, x)),
+    }, args.repeats)
+    report(medians, reference_name, args)
+    if args.save:
+        path = save_record(f"{module}_layer", medians, reference_name, settings(args), (module,))
+        print("saved", path)

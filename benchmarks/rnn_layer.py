@@ -10,8 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from benchmarks.common import backward_of, parse_sizes, report, settings
-from companion.timing import interleaved_medians, save_record
+from benchmarks.common import compare_with_torch
 from companion.rnn import RNN
 
 
@@ -25,18 +24,7 @@ def naive_loop(layer: RNN, x: torch.Tensor) -> torch.Tensor:
 
 
 def main() -> None:
-    args = parse_sizes(__doc__.splitlines()[0])
-    reference = nn.RNN(args.I, args.H, batch_first=True)
-    ours = RNN.from_torch(reference)
-    x = torch.randn(args.B, args.T, args.I, requires_grad=True)
-    medians = interleaved_medians({
-        "torch.nn.RNN": backward_of(lambda: reference(x)[0]),
-        "companion RNN": backward_of(lambda: ours(x)[0]),
-        "naive RNNCell loop": backward_of(lambda: naive_loop(ours, x)),
-    }, args.repeats)
-    report(medians, "torch.nn.RNN", args)
-    if args.save:
-        print("saved", save_record("rnn_layer", medians, "torch.nn.RNN", settings(args), ("rnn",)))
+    compare_with_torch(__doc__.splitlines()[0], nn.RNN, RNN, naive_loop, "rnn")
 
 
 if __name__ == "__main__":
