@@ -1,0 +1,236 @@
+"""The auto-graded exercises: what each function must compute, and the tests that decide it.
+
+An exercise in a chapter is a function with a fixed name and signature in a code cell tagged
+``exercise``. This module holds, for each one, a reference implementation built on the
+companion's own code and a list of test cases whose inputs are drawn at random when the test
+runs. The learner's :func:`companion.checks.check_exercise` and the instructor's grader
+(:mod:`companion.grading`) both call the function under test through
+:func:`companion.grading.child.run_case` and judge the result with :func:`compare`, so a check
+that passes at home passes in the gradebook, on inputs the learner has never seen.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+
+from companion.bptt import rnn_forward, rnn_step_backward
+from companion.lstm import LSTMCell
+
+Inputs = dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hidden test: how to draw its inputs, and what it is worth.
+
+    Args:
+        name: short id, used in gradebook columns as ``exercise/name``.
+        description: what the case exercises, in words, for feedback.
+        make_inputs: draws the arguments from a random generator, float64 arrays.
+        points: points for passing.
+        gradients: also compare gradients (torch exercises only).
+    """
+
+    name: str
+    description: str
+    make_inputs: Callable[[np.random.Generator], Inputs]
+    points: int = 1
+    gradients: bool = False
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """An auto-graded function: its name and signature, what it returns, and its tests.
+
+    Args:
+        name: the function's name in the chapter's exercise cell.
+        chapter: the chapter id (``01_rnn_basics.md`` is ``rnn_basics``).
+        arguments: positional argument names, in order.
+        outputs: names of the returned arrays; ``returns`` says how they are packed.
+        returns: ``"array"`` (one array), ``"tuple"`` (in ``outputs`` order) or ``"dict"``.
+        framework: ``"numpy"`` (arguments are arrays) or ``"torch"`` (float64 tensors).
+        reference: the correct function, built from companion code.
+        cases: the hidden tests.
+    """
+
+    name: str
+    chapter: str
+    arguments: tuple[str, ...]
+    outputs: tuple[str, ...]
+    returns: str
+    framework: str
+    reference: Callable
+    cases: tuple[Case, ...]
+    rtol: float = 1e-6
+    atol: float = 1e-9
+
+    def meta(self, case: Case) -> dict:
+        """The plain-data description that :func:`~companion.grading.child.run_case` needs."""
+        return {"name": self.name, "arguments": list(self.arguments), "outputs": list(self.outputs),
+                "returns": self.returns, "framework": self.framework, "gradients": case.gradients}
+
+    def inputs(self, case: Case, rng: np.random.Generator) -> Inputs:
+        """Draw a case's arguments, plus a random ``probe:<output>`` per output for gradients."""
+        inputs = case.make_inputs(rng)
+        if case.gradients:
+            from companion.grading.child import run_case
+            expected = run_case(self.reference, {**self.meta(case), "gradients": False}, inputs)
+            for name in self.outputs:
+                inputs[f"probe:{name}"] = rng.normal(size=expected[name].shape)
+        return inputs
+
+    def reference_outputs(self, case: Case, inputs: Inputs) -> Inputs:
+        """The reference's outputs (and gradients) for one case's inputs."""
+        from companion.grading.child import run_case
+        return run_case(self.reference, self.meta(case), inputs)
+
+    @property
+    def max_points(self) -> int:
+        return sum(case.points for case in self.cases)
+
+
+def compare(expected: Inputs, got: dict, rtol: float, atol: float) -> str | None:
+    """Judge one case: ``None`` when every output matches, else the first mismatch in words.
+
+    Arrays must be plain ``numpy.ndarray`` of exactly the expected shape and dtype, finite, and
+    within ``atol + rtol * |expected|`` of the reference everywhere. Outputs are checked before
+    gradients, so a wrong forward pass is reported as such.
+    """
+    for key, want in expected.items():
+        label = f"the gradient with respect to `{key[5:]}`" if key.startswith("grad:") else f"`{key}`"
+        if key not in got:
+            return f"{label} is missing from what the function returned."
+        value = got[key]
+        if type(value) is not np.ndarray:
+            return f"{label} is of type {type(value).__name__}, not an array."
+        if value.dtype != want.dtype:
+            return (f"{label} has dtype {value.dtype}, but should be {want.dtype} like the inputs "
+                    "(avoid casting, or creating arrays without a dtype).")
+        if value.shape != want.shape:
+            hint = ""
+            if value.shape == want.shape[::-1] and value.ndim > 1:
+                hint = " It looks transposed."
+            elif value.ndim < want.ndim:
+                hint = " Did you sum or index away an axis (for example the batch)?"
+            return f"{label} has shape {tuple(value.shape)}, but should have shape {tuple(want.shape)}.{hint}"
+        if not np.all(np.isfinite(value)):
+            return f"{label} contains NaN or infinite values; the reference is finite."
+        wrong = np.abs(value - want) > atol + rtol * np.abs(want)
+        if wrong.any():
+            index = tuple(int(i) for i in np.argwhere(wrong)[0])
+            hint = ""
+            ratio = value[index] / want[index] if want[index] != 0 else 0.0
+            if np.allclose(value, -want, rtol=rtol, atol=atol):
+                hint = " Every entry has the wrong sign."
+            elif ratio and np.allclose(value, ratio * want, rtol=1e-4, atol=atol):
+                hint = f" Every entry is off by the same factor, {ratio:.4g} (a mean instead of a sum?)."
+            elif key.startswith("grad:"):
+                hint = (" The forward values were right, so check the backward path "
+                        "(a detach, a NumPy round trip or an in-place operation breaks it).")
+            return (f"{label} differs from the reference in {int(wrong.sum())} of {wrong.size} entries; "
+                    f"first at index {list(index)}: expected {want[index]:.6g}, got {value[index]:.6g}.{hint}")
+    return None
+
+
+# ----- chapter 1: one RNN step ------------------------------------------------------------------
+
+def _rnn_step_reference(x_t, h_prev, W_xh, W_hh, b):
+    hs, _ = rnn_forward(x_t[:, None, :], h_prev, W_xh, W_hh, b)
+    return hs[:, 0]
+
+
+def _rnn_step_inputs(B: int, I: int, H: int, scale: float = 1.0):
+    def make(rng: np.random.Generator) -> Inputs:
+        return {"x_t": rng.normal(size=(B, I)) * scale, "h_prev": rng.uniform(-1, 1, size=(B, H)),
+                "W_xh": rng.normal(size=(I, H)) / np.sqrt(I), "W_hh": rng.normal(size=(H, H)) / np.sqrt(H),
+                "b": rng.normal(size=H) * 0.1}
+    return make
+
+
+# ----- chapter 2: one step of the backward pass -------------------------------------------------
+
+def _step_backward_reference(dh, h, h_prev, x_t, W_xh, W_hh):
+    return rnn_step_backward(dh, h, h_prev, x_t, W_xh, W_hh)
+
+
+def _step_backward_inputs(B: int, I: int, H: int, scale: float = 1.0):
+    def make(rng: np.random.Generator) -> Inputs:
+        step = _rnn_step_inputs(B, I, H, scale)(rng)
+        h = _rnn_step_reference(**step)
+        return {"dh": rng.normal(size=(B, H)), "h": h, "h_prev": step["h_prev"], "x_t": step["x_t"],
+                "W_xh": step["W_xh"], "W_hh": step["W_hh"]}
+    return make
+
+
+# ----- chapter 3: one LSTM step -----------------------------------------------------------------
+
+LSTM_EXERCISE_GATES = ("f", "i", "C", "o")  # column blocks of the exercise's W, as in the seeds
+
+
+def _lstm_step_reference(x_t, h_prev, C_prev, W, b):
+    H = h_prev.shape[1]
+    cell = LSTMCell(x_t.shape[1], H)
+    parameters = {}
+    for k, gate in enumerate(LSTM_EXERCISE_GATES):
+        parameters[f"W_{gate}"] = W[:, k * H:(k + 1) * H]
+        parameters[f"b_{gate}"] = b[k * H:(k + 1) * H]
+    return torch.func.functional_call(cell, parameters, (x_t, (h_prev, C_prev)))
+
+
+def _lstm_step_inputs(B: int, I: int, H: int, scale: float = 1.0):
+    def make(rng: np.random.Generator) -> Inputs:
+        return {"x_t": rng.normal(size=(B, I)), "h_prev": rng.uniform(-1, 1, size=(B, H)),
+                "C_prev": rng.normal(size=(B, H)) * scale,
+                "W": rng.normal(size=(H + I, 4 * H)) * scale / np.sqrt(H + I),
+                "b": rng.normal(size=4 * H) * 0.5}
+    return make
+
+
+EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
+    Exercise(
+        name="rnn_step", chapter="rnn_basics",
+        arguments=("x_t", "h_prev", "W_xh", "W_hh", "b"), outputs=("h",), returns="array",
+        framework="numpy", reference=_rnn_step_reference,
+        cases=(Case("small", "a batch of 3, I = 4, H = 5", _rnn_step_inputs(3, 4, 5)),
+               Case("batch_of_one", "a batch of one sequence", _rnn_step_inputs(1, 3, 6)),
+               Case("wide_input", "more input features than hidden units (I = 9, H = 2)",
+                    _rnn_step_inputs(4, 9, 2)),
+               Case("saturated", "large inputs that saturate tanh", _rnn_step_inputs(5, 3, 4, scale=8.0)))),
+    Exercise(
+        name="step_backward", chapter="bptt",
+        arguments=("dh", "h", "h_prev", "x_t", "W_xh", "W_hh"),
+        outputs=("x", "h_prev", "W_xh", "W_hh", "b"), returns="dict",
+        framework="numpy", reference=_step_backward_reference,
+        cases=(Case("small", "a batch of 2, I = 3, H = 4", _step_backward_inputs(2, 3, 4)),
+               Case("batch_of_one", "a batch of one sequence", _step_backward_inputs(1, 5, 3)),
+               Case("batch_sum", "a batch of 16, where the weight gradients sum over the batch",
+                    _step_backward_inputs(16, 4, 6)),
+               Case("saturated", "saturated units, where tanh' is near 0",
+                    _step_backward_inputs(3, 4, 5, scale=8.0)))),
+    Exercise(
+        name="lstm_step", chapter="lstm",
+        arguments=("x_t", "h_prev", "C_prev", "W", "b"), outputs=("h", "C"), returns="tuple",
+        framework="torch", reference=_lstm_step_reference,
+        cases=(Case("small", "a batch of 2, I = 3, H = 4", _lstm_step_inputs(2, 3, 4)),
+               Case("batch_of_one", "a batch of one sequence", _lstm_step_inputs(1, 5, 3)),
+               Case("wide_input", "more input features than hidden units (I = 7, H = 2)",
+                    _lstm_step_inputs(3, 7, 2)),
+               Case("gradients", "gradients with respect to every argument, by autograd",
+                    _lstm_step_inputs(3, 4, 5), points=2, gradients=True))),
+)}
+
+
+def chapter_exercises(chapter: str) -> list[Exercise]:
+    """The auto-graded exercises of one chapter id, in the order the chapter poses them.
+
+    Raises:
+        ValueError: if the chapter has none (the message lists the chapters that do).
+    """
+    found = [ex for ex in EXERCISES.values() if ex.chapter == chapter]
+    if not found:
+        known = sorted({ex.chapter for ex in EXERCISES.values()})
+        raise ValueError(f"no auto-graded exercises for chapter {chapter!r}; chapters with exercises: {known}")
+    return found

@@ -1,0 +1,48 @@
+"""Command line: ``python -m companion.grading release|grade ...`` (``--help`` for the options)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from companion.grading.gradebook import grade_folder
+from companion.grading.release import release
+from companion.grading.sandbox import Limits
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m companion.grading", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    out_help = "folder for the student copies"
+    release_parser = commands.add_parser("release", help="write student copies of every chapter")
+    release_parser.add_argument("--out", type=Path, required=True, help=out_help)
+    grade = commands.add_parser("grade", help="grade a folder of submissions into a gradebook")
+    grade.add_argument("assignment", help="chapter id, such as rnn_basics, bptt or lstm")
+    grade.add_argument("submissions", type=Path, help="folder with one NAME.ipynb or NAME.md per student")
+    grade.add_argument("--out", type=Path, required=True, help="receives gradebook.csv and feedback/")
+    grade.add_argument("--jobs", type=int, default=2, help="submissions graded at once (default 2)")
+    grade.add_argument("--student", help="re-grade only this student")
+    grade.add_argument("--force", action="store_true", help="re-grade unchanged submissions too")
+    defaults = Limits()
+    grade.add_argument("--timeout", type=float, default=defaults.timeout_s, help="wall-clock seconds per submission")
+    grade.add_argument("--cpu", type=int, default=defaults.cpu_s, help="CPU seconds per submission")
+    grade.add_argument("--memory-mb", type=int, default=defaults.memory_mb, help="address space per submission")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "release":
+            for path in release(args.out):
+                print(path)
+        else:
+            if not args.submissions.is_dir():
+                raise ValueError(f"{args.submissions} is not a folder")
+            limits = Limits(timeout_s=args.timeout, cpu_s=args.cpu, memory_mb=args.memory_mb)
+            grade_folder(args.assignment, args.submissions, args.out, jobs=args.jobs,
+                         student=args.student, force=args.force, limits=limits)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

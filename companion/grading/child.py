@@ -1,0 +1,297 @@
+"""The grader's child process: confine itself, run one submission's exercise cells, return arrays.
+
+The parent (:mod:`companion.grading.sandbox`) starts this file's source as
+``python -I -c <source>`` in an empty working directory holding ``job.json`` and
+``inputs.npz``. Before any submitted code runs, the child sets resource limits, forbids itself
+new privileges, and (when the kernel offers them) applies a Landlock ruleset (read-only access
+to the Python installation, write access to its working directory only, no TCP, no signals
+outside itself) and a seccomp filter (no new processes or programs, no sockets, no ptrace, no
+signals to other processes). Then it executes the cells, calls each exercise function on each
+case's inputs, and writes ``outputs.npz``: plain float arrays and error texts, each key tagged
+with the run's nonce. It returns nothing else and decides nothing: the parent compares.
+
+Only the standard library, NumPy and (when needed) PyTorch are imported here, so the same file
+also serves :func:`run_case` to :mod:`companion.checks` in the learner's own process.
+"""
+import ctypes
+import json
+import os
+import resource
+import sys
+
+import numpy as np
+
+CONFINEMENT_FAILED = 70  # exit status when a required isolation layer could not be applied
+RESULTS_TOO_LARGE = 71   # exit status when the results do not fit the file-size limit
+PRELOADED = ("numpy.linalg", "math", "cmath", "random", "itertools", "functools", "collections", "typing",
+             "dataclasses", "operator", "copy", "numbers", "statistics", "string", "re", "warnings")
+
+
+def _unpack(result, meta: dict) -> dict:
+    names, kind, fname = meta["outputs"], meta["returns"], meta["name"]
+    if kind == "array":
+        return {names[0]: result}
+    if kind == "tuple":
+        if not isinstance(result, (tuple, list)) or len(result) != len(names):
+            raise ValueError(f"`{fname}` should return a tuple of {len(names)} arrays "
+                             f"({', '.join(names)}); it returned a {type(result).__name__}")
+        return dict(zip(names, result))
+    if not isinstance(result, dict):
+        raise ValueError(f"`{fname}` should return a dict with keys {', '.join(names)}; "
+                         f"it returned a {type(result).__name__}")
+    missing = [name for name in names if name not in result]
+    if missing:
+        raise ValueError(f"the dict returned by `{fname}` lacks the keys {', '.join(missing)}")
+    return {name: result[name] for name in names}
+
+
+def _as_array(value, label: str) -> np.ndarray:
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"`{label}` is of type {type(value).__name__}, not an array")
+    return np.array(value, subok=False, copy=True)  # a plain ndarray, whatever subclass came in
+
+
+def run_case(fn, meta: dict, inputs: dict) -> dict:
+    """Call an exercise function on one case's inputs and collect its outputs as arrays.
+
+    Args:
+        fn: the function under test (learner's or reference).
+        meta: ``name``, ``arguments``, ``outputs``, ``returns`` (array, tuple or dict),
+            ``framework`` (numpy or torch) and ``gradients`` (bool), see
+            :meth:`companion.exercises.Exercise.meta`.
+        inputs: the arguments by name, float64 arrays, plus ``probe:<output>`` arrays when
+            gradients are compared.
+
+    Returns:
+        ``{output: array}``, and with ``gradients`` also ``{"grad:<argument>": array}``: the
+        gradient of ``sum(output * probe)`` over all outputs, by autograd.
+    """
+    arrays = [inputs[name] for name in meta["arguments"]]
+    if meta["framework"] == "torch":
+        import torch
+        args = [torch.tensor(a, dtype=torch.float64, requires_grad=meta["gradients"]) for a in arrays]
+    else:
+        args = [np.array(a, dtype=np.float64) for a in arrays]  # copies: a function may write into them
+    outputs = _unpack(fn(*args), meta)
+    result = {name: _as_array(value, name) for name, value in outputs.items()}
+    probes = {name: inputs[f"probe:{name}"] for name in meta["outputs"]} if meta["gradients"] else {}
+    if probes and all(result[name].shape == probes[name].shape for name in probes):
+        import torch
+        for name, value in outputs.items():
+            if not (isinstance(value, torch.Tensor) and value.requires_grad):
+                raise ValueError(f"`{name}` is not computed from the arguments by torch operations, so "
+                                 "it has no gradient (a .detach(), .numpy() or torch.tensor() cuts it off)")
+        loss = sum((outputs[name] * torch.as_tensor(probe)).sum() for name, probe in probes.items())
+        grads = torch.autograd.grad(loss, args, allow_unused=True)
+        for name, arg, grad in zip(meta["arguments"], args, grads):
+            result[f"grad:{name}"] = np.zeros(arg.shape) if grad is None else _as_array(grad, name)
+    return result
+
+
+# ----- confinement ----------------------------------------------------------------------------
+
+_LIBC = ctypes.CDLL(None, use_errno=True)
+_PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
+_LANDLOCK_CREATE, _LANDLOCK_ADD_RULE, _LANDLOCK_RESTRICT = 444, 445, 446
+_FS_EXECUTE, _FS_WRITE_FILE, _FS_READ_FILE, _FS_READ_DIR = 1, 2, 4, 8
+_FS_TRUNCATE, _FS_IOCTL_DEV = 1 << 14, 1 << 15
+
+
+def _syscall(number: int, *args) -> int:
+    result = _LIBC.syscall(ctypes.c_long(number), *args)
+    if result < 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"syscall {number}: {os.strerror(error)}")
+    return result
+
+
+def landlock_abi() -> int:
+    """The kernel's Landlock ABI version, 0 when Landlock is unavailable."""
+    try:
+        return _syscall(_LANDLOCK_CREATE, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    except OSError:
+        return 0
+
+
+class _RulesetAttr(ctypes.Structure):
+    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
+                ("scoped", ctypes.c_uint64)]
+
+
+class _PathBeneath(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+
+def readable_paths() -> list:
+    """What a submission may read: this Python's import path minus the companion, and system libraries."""
+    paths = {"/usr/lib", "/lib", "/lib64", "/usr/lib64", "/usr/share/zoneinfo", "/etc/ld.so.cache",
+             "/etc/localtime", "/dev/urandom", "/proc/cpuinfo", "/sys/devices/system/cpu"}
+    for root in sys.path:
+        if not root or not os.path.isdir(root):
+            continue
+        if os.path.isdir(os.path.join(root, "companion")):  # hide the reference implementations
+            paths.update(os.path.join(root, entry) for entry in os.listdir(root)
+                         if entry != "companion" and not entry.startswith(("rnn_course_companion", "__editable__")))
+        else:
+            paths.add(root)
+    return sorted(p for p in paths if os.path.exists(p))
+
+
+def apply_landlock(abi: int, read_paths: list, write_dir: str) -> None:
+    """Restrict this process, for good, to reading ``read_paths`` and writing only ``write_dir``."""
+    fs = (1 << 13) - 1 | (1 << 13 if abi >= 2 else 0) | (_FS_TRUNCATE if abi >= 3 else 0) \
+        | (_FS_IOCTL_DEV if abi >= 5 else 0)
+    file_rights = fs & (_FS_EXECUTE | _FS_WRITE_FILE | _FS_READ_FILE | _FS_TRUNCATE | _FS_IOCTL_DEV)
+    attr = _RulesetAttr(fs, 3 if abi >= 4 else 0, 3 if abi >= 6 else 0)  # net: bind+connect TCP; scope: unix+signal
+    size = 8 if abi < 4 else 16 if abi < 6 else 24
+    ruleset = _syscall(_LANDLOCK_CREATE, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
+    grants = [(p, _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR) for p in read_paths]
+    grants += [("/dev/null", _FS_READ_FILE | _FS_WRITE_FILE | _FS_TRUNCATE), (write_dir, fs)]
+    try:
+        for path, rights in grants:
+            fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            try:
+                if not os.path.isdir(path):
+                    rights &= file_rights
+                rule = _PathBeneath(rights & fs, fd)
+                _syscall(_LANDLOCK_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(1), ctypes.byref(rule),
+                         ctypes.c_uint32(0))
+            finally:
+                os.close(fd)
+        _syscall(_LANDLOCK_RESTRICT, ctypes.c_int(ruleset), ctypes.c_uint32(0))
+    finally:
+        os.close(ruleset)
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+# x86-64 system call numbers. Refused: fork, vfork, execve, execveat, ptrace, socket, socketpair,
+# process_vm_readv/writev, pidfd_open/send_signal/getfd, rt_(tg)sigqueueinfo, unshare, setns,
+# mount, umount2, pivot_root, chroot, bpf, perf_event_open, userfaultfd, keyctl, add_key,
+# request_key, io_uring_setup, setsid, setpgid, personality.
+_DENIED_X86_64 = (57, 58, 59, 322, 101, 41, 53, 310, 311, 434, 424, 438, 129, 297, 272, 308, 165, 166,
+                  155, 161, 321, 298, 323, 250, 248, 249, 425, 112, 109, 135)
+_CLONE, _CLONE3, _CLONE_THREAD = 56, 435, 0x10000
+_SIGNAL_SELF_ONLY = (62, 200, 234)  # kill, tkill, tgkill: allowed only towards this process
+
+
+def apply_seccomp() -> None:
+    """Install a system-call filter (x86-64 only) that this process and its threads cannot remove."""
+    import platform
+    if platform.machine() != "x86_64":
+        raise OSError("the seccomp filter is written for x86-64 only")
+    ld, jeq, jset, ret = 0x20, 0x15, 0x45, 0x06
+    allow, kill = 0x7FFF0000, 0x80000000
+    eperm, enosys = 0x00050000 | 1, 0x00050000 | 38
+    program = [(ld, 0, 0, 4), (jeq, 1, 0, 0xC000003E), (ret, 0, 0, kill), (ld, 0, 0, 0),
+               (0x35, 0, 1, 0x40000000), (ret, 0, 0, enosys)]  # x32 ABI calls: refused
+    for number in _DENIED_X86_64:
+        program += [(jeq, 0, 1, number), (ret, 0, 0, eperm)]
+    program += [(jeq, 0, 1, _CLONE3), (ret, 0, 0, enosys)]  # glibc then falls back to clone
+    program += [(jeq, 0, 4, _CLONE), (ld, 0, 0, 16), (jset, 0, 1, _CLONE_THREAD), (ret, 0, 0, allow),
+                (ret, 0, 0, eperm)]  # threads yes, processes no
+    for number in _SIGNAL_SELF_ONLY:
+        program += [(jeq, 0, 4, number), (ld, 0, 0, 16), (jeq, 0, 1, os.getpid()), (ret, 0, 0, allow),
+                    (ret, 0, 0, eperm)]
+    program.append((ret, 0, 0, allow))
+    filters = (_SockFilter * len(program))(*[_SockFilter(*instruction) for instruction in program])
+    fprog = _SockFprog(len(program), filters)
+    if _LIBC.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP) failed")
+
+
+def confine(job: dict) -> None:
+    """Apply the job's limits and isolation layers to this process; raise if a required one fails."""
+    limits = job["limits"]
+    settings = [(resource.RLIMIT_CPU, limits["cpu_s"], limits["cpu_s"] + 1),
+                (resource.RLIMIT_AS, limits["memory_bytes"], limits["memory_bytes"]),
+                (resource.RLIMIT_FSIZE, limits["file_bytes"], limits["file_bytes"]),
+                (resource.RLIMIT_NOFILE, limits["open_files"], limits["open_files"]),
+                (resource.RLIMIT_CORE, 0, 0)]
+    if limits.get("processes") is not None:
+        settings.append((resource.RLIMIT_NPROC, limits["processes"], limits["processes"]))
+    for which, soft, hard in settings:
+        resource.setrlimit(which, (soft, hard))
+    if job["drop_to"]:  # root started us so that the interpreter could load; now become nobody
+        uid, gid = job["drop_to"]
+        os.setgroups([])
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+    if _LIBC.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+    if job["landlock_abi"]:
+        apply_landlock(job["landlock_abi"], readable_paths(), os.getcwd())
+    if job["seccomp"]:
+        apply_seccomp()
+
+
+def _error_text(error: BaseException) -> np.ndarray:
+    try:
+        detail = str(error)
+        text = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+    except BaseException:  # a submission's exception may fail to print itself
+        text = type(error).__name__
+    return np.frombuffer(text[:2000].encode("utf-8", "replace"), dtype=np.uint8)
+
+
+def main() -> None:
+    os.umask(0o077)
+    with open("job.json", encoding="utf-8") as f:
+        job = json.load(f)
+    # Loaded before the privilege drop, after which the interpreter's own files may be unreadable
+    # (for example under /root): what an exercise cell may import is this list, numpy and torch.
+    for module in PRELOADED:
+        __import__(module)
+    if job["preload_torch"]:
+        import torch
+        import torch.nn.functional  # noqa: F401
+        torch.set_num_threads(1)
+    with np.load("inputs.npz", allow_pickle=False) as archive:
+        inputs = {key: archive[key] for key in archive.files}
+    try:
+        confine(job)
+    except OSError as error:
+        print(f"grader: could not confine the submission: {error}", file=sys.stderr)
+        os._exit(CONFINEMENT_FAILED)
+    nonce, results, namespace = job["nonce"], {}, {"__name__": "__submission__"}
+    for cell in job["cells"]:
+        try:
+            exec(compile(cell["source"], f"<exercise cell {cell['index']}>", "exec"), namespace)
+        except BaseException as error:  # SystemExit and KeyboardInterrupt included
+            results[f"{nonce}|cell|{cell['index']}|error"] = _error_text(error)
+    for exercise in job["exercises"]:
+        name = exercise["meta"]["name"]
+        fn = namespace.get(name)
+        for case in exercise["cases"]:
+            prefix = f"{nonce}|{name}|{case['name']}|"
+            own = f"{name}|{case['name']}|"
+            case_inputs = {key[len(own):]: value for key, value in inputs.items() if key.startswith(own)}
+            try:
+                if not callable(fn):
+                    raise NameError(f"the exercise cells do not define a function `{name}`")
+                arrays = run_case(fn, {**exercise["meta"], "gradients": case["gradients"]}, case_inputs)
+                results.update({prefix + key: value for key, value in arrays.items()})
+            except BaseException as error:
+                results[prefix + "error"] = _error_text(error)
+    try:
+        np.savez("outputs.partial.npz", **results)
+        os.replace("outputs.partial.npz", "outputs.npz")
+    except OSError as error:  # EFBIG: the results exceed the file-size limit
+        print(f"grader: could not save the results: {error}", file=sys.stderr)
+        os._exit(RESULTS_TOO_LARGE)
+    sys.stdout.flush()
+    os._exit(0)  # no atexit handlers, no waiting for threads a submission may have started
+
+
+if __name__ == "__main__":
+    main()
