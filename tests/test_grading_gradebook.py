@@ -236,3 +236,34 @@ def test_unknown_assignment_and_bad_names_are_reported(tmp_path, capsys):
 
 def test_grader_digest_changes_with_the_assignment():
     assert gradebook.grader_digest("lstm") != gradebook.grader_digest("bptt")
+
+
+def test_links_fifos_and_huge_files_are_refused_without_reading_them(tmp_path):
+    submissions = tmp_path / "s"
+    submissions.mkdir()
+    (submissions / "link.md").symlink_to("/dev/zero")
+    os.mkfifo(submissions / "fifo.md")
+    with open(submissions / "huge.md", "wb") as f:
+        f.truncate(10 * 2**30)  # sparse: 10 GiB that would take long to read
+    results = grade_folder("rnn_basics", submissions, tmp_path / "o", limits=LIMITS, progress=False)
+    assert {name: r.status for name, r in results.items()} == {"link": "malformed", "fifo": "malformed",
+                                                               "huge": "malformed"}
+    assert "larger than 2 MiB" in results["huge"].tests["rnn_step/small"].message
+
+
+def test_a_grader_failure_costs_one_student_not_the_run(tmp_path, monkeypatch):
+    submissions = tmp_path / "s"
+    submissions.mkdir()
+    for name in ("ok", "unlucky"):
+        (submissions / f"{name}.md").write_text(markdown_submission(CORRECT))
+    real = gradebook.grade_submission
+
+    def flaky(student, *args):
+        if student == "unlucky":
+            raise RuntimeError("disk full")
+        return real(student, *args)
+
+    monkeypatch.setattr(gradebook, "grade_submission", flaky)
+    results = grade_folder("rnn_basics", submissions, tmp_path / "o", limits=LIMITS, progress=False)
+    assert results["ok"].points == results["ok"].max_points
+    assert results["unlucky"].status == "grader-error" and "disk full" in results["unlucky"].tests["rnn_step/small"].message

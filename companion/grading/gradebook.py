@@ -16,6 +16,7 @@ import json
 import os
 import re
 import secrets
+import stat
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -87,9 +88,7 @@ def grade_submission(student: str, path: Path, assignment: str, exercises: list[
                              seconds=round(time.perf_counter() - started, 2), **extra)
 
     try:
-        if not path.is_file() or path.is_symlink():
-            raise notebooks.SubmissionError("the submission is not a regular file")
-        data = path.read_bytes()
+        data = read_submission(path)
         sha = hashlib.sha256(data).hexdigest()
         cells = notebooks.exercise_cells(data, path.suffix)
     except (notebooks.SubmissionError, OSError) as error:
@@ -138,6 +137,32 @@ def grade_submission(student: str, path: Path, assignment: str, exercises: list[
             passed = message == "passed"
             tests[f"{ex.name}/{case.name}"] = TestResult(passed, case.points if passed else 0, case.points, message)
     return finish("graded", tests, **common)
+
+
+def read_submission(path: Path) -> bytes:
+    """A submission's bytes: a regular file (not a link, a FIFO or a device) of at most the size limit.
+
+    Raises:
+        SubmissionError: otherwise.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        raise notebooks.SubmissionError(f"the file cannot be opened ({error.strerror})") from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise notebooks.SubmissionError("the submission is not a regular file")
+        data = f.read(notebooks.MAX_SUBMISSION_BYTES + 1)
+    if len(data) > notebooks.MAX_SUBMISSION_BYTES:
+        raise notebooks.SubmissionError(f"the file is larger than {notebooks.MAX_SUBMISSION_BYTES // 2**20} MiB")
+    return data
+
+
+def _sha256_or_none(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(read_submission(path)).hexdigest()
+    except notebooks.SubmissionError:
+        return None
 
 
 def find_submissions(folder: Path) -> tuple[dict[str, list[Path]], list[str]]:
@@ -201,7 +226,7 @@ def grade_folder(assignment: str, submissions: Path, out: Path, jobs: int = 2, s
         Every student's result, by name (cached ones included).
     """
     from companion.train import show_progress_default
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     exercises = chapter_exercises(assignment)
     by_student, ignored = find_submissions(submissions)
@@ -216,7 +241,7 @@ def grade_folder(assignment: str, submissions: Path, out: Path, jobs: int = 2, s
     for name, paths in by_student.items():
         previous = _load_feedback(feedback_dir / f"{name}.json")
         unchanged = (previous is not None and len(paths) == 1 and previous.grader_digest == digest
-                     and previous.submission_sha256 == hashlib.sha256(paths[0].read_bytes()).hexdigest())
+                     and previous.submission_sha256 == _sha256_or_none(paths[0]))
         if previous is not None and (student not in (None, name) or unchanged and not force):
             results[name] = previous
         elif len(paths) > 1:
@@ -239,10 +264,15 @@ def grade_folder(assignment: str, submissions: Path, out: Path, jobs: int = 2, s
     show = show_progress_default() if progress is None else progress
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool, \
             tqdm(total=len(todo), desc=f"grading {assignment}", disable=not show) as bar:
-        futures = [pool.submit(grade_submission, name, path, assignment, exercises, limits, isolation)
-                   for name, path in todo]
+        futures = {pool.submit(grade_submission, name, path, assignment, exercises, limits, isolation): name
+                   for name, path in todo}
         for future in as_completed(futures):
-            result = future.result()
+            name = futures[future]
+            try:
+                result = future.result()
+            except Exception as error:  # a bug in the grader itself: this student only, said plainly
+                result = StudentResult(name, assignment, "grader-error", 0, sum(e.max_points for e in exercises),
+                                       _all_failed(exercises, f"not graded: the grader failed ({error!r})"))
             result.grader_digest = digest
             record(result)
             bar.update()
