@@ -56,9 +56,10 @@ def attacks(out: Path, canary: Path) -> dict[str, str]:
         "os_exit": "import os\nos._exit(0)\n" + CORRECT,
         "kill_parent": "import os\nfor pid in (os.getppid(), -1, 1, 0):\n    try:\n        os.kill(pid, 9)\n"
                        "    except OSError:\n        pass\n" + CORRECT.replace("np.tanh(", "0 * np.tanh("),
-        "patch_allclose": "import numpy as np\nnp.allclose = lambda *a, **k: True\n"
+        "patch_allclose": "import numpy as np\nimport torch\nnp.allclose = lambda *a, **k: True\n"
                           "np.testing.assert_allclose = lambda *a, **k: None\n"
-                          "np.array_equal = lambda *a, **k: True\n"
+                          "np.array_equal = np.isclose = lambda *a, **k: True\n"
+                          "torch.allclose = torch.equal = lambda *a, **k: True\n"
                           "def rnn_step(x_t, h_prev, W_xh, W_hh, b):\n    return np.zeros_like(h_prev)",
         "lying_subclass": "import numpy as np\nclass Liar(np.ndarray):\n    def __eq__(self, other):\n"
                           "        return True\n    __ne__ = lambda self, other: False\n"
@@ -146,6 +147,7 @@ def test_failures_have_the_status_that_explains_them(batch):
     assert "NaN" in results["nan_output"].tests["rnn_step/small"].message
     assert "object array" in results["object_array"].tests["rnn_step/small"].message
     assert "File too large" in results["huge_output"].tests["rnn_step/small"].message
+    assert "differs from the reference" in results["patch_allclose"].tests["rnn_step/small"].message
 
 
 def test_the_child_cannot_read_the_reference_and_is_flagged_for_trying(batch):
