@@ -16,7 +16,6 @@ also serves :func:`run_case` to :mod:`companion.checks` in the learner's own pro
 import ctypes
 import json
 import os
-import resource
 import sys
 
 import numpy as np
@@ -93,7 +92,14 @@ def run_case(fn, meta: dict, inputs: dict) -> dict:
 
 # ----- confinement ----------------------------------------------------------------------------
 
-_LIBC = ctypes.CDLL(None, use_errno=True)
+_LIBC_HANDLE = []  # loaded on first use, so that importing this module works off Linux too
+
+
+def _libc():
+    if not _LIBC_HANDLE:
+        _LIBC_HANDLE.append(ctypes.CDLL(None, use_errno=True))
+    return _LIBC_HANDLE[0]
+
 _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
 _LANDLOCK_CREATE, _LANDLOCK_ADD_RULE, _LANDLOCK_RESTRICT = 444, 445, 446
 _FS_EXECUTE, _FS_WRITE_FILE, _FS_READ_FILE, _FS_READ_DIR = 1, 2, 4, 8
@@ -101,7 +107,7 @@ _FS_TRUNCATE, _FS_IOCTL_DEV = 1 << 14, 1 << 15
 
 
 def _syscall(number: int, *args) -> int:
-    result = _LIBC.syscall(ctypes.c_long(number), *args)
+    result = _libc().syscall(ctypes.c_long(number), *args)
     if result < 0:
         error = ctypes.get_errno()
         raise OSError(error, f"syscall {number}: {os.strerror(error)}")
@@ -206,12 +212,13 @@ def apply_seccomp() -> None:
     program.append((ret, 0, 0, allow))
     filters = (_SockFilter * len(program))(*[_SockFilter(*instruction) for instruction in program])
     fprog = _SockFprog(len(program), filters)
-    if _LIBC.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
+    if _libc().prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP) failed")
 
 
 def confine(job: dict) -> None:
     """Apply the job's limits and isolation layers to this process; raise if a required one fails."""
+    import resource
     limits = job["limits"]
     settings = [(resource.RLIMIT_CPU, limits["cpu_s"], limits["cpu_s"] + 1),
                 (resource.RLIMIT_AS, limits["memory_bytes"], limits["memory_bytes"]),
@@ -227,7 +234,7 @@ def confine(job: dict) -> None:
         os.setgroups([])
         os.setresgid(gid, gid, gid)
         os.setresuid(uid, uid, uid)
-    if _LIBC.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+    if _libc().prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
     if job["landlock_abi"]:
         apply_landlock(job["landlock_abi"], readable_paths(), os.getcwd())
