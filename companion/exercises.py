@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from companion.bptt import rnn_forward, rnn_step_backward
+from companion.grading.child import run_case
 from companion.lstm import LSTMCell
 
 Inputs = dict[str, np.ndarray]
@@ -76,7 +77,6 @@ class Exercise:
         """Draw a case's arguments, plus a random ``probe:<output>`` per output for gradients."""
         inputs = case.make_inputs(rng)
         if case.gradients:
-            from companion.grading.child import run_case
             expected = run_case(self.reference, {**self.meta(case), "gradients": False}, inputs)
             for name in self.outputs:
                 inputs[f"probe:{name}"] = rng.normal(size=expected[name].shape)
@@ -84,7 +84,6 @@ class Exercise:
 
     def reference_outputs(self, case: Case, inputs: Inputs) -> Inputs:
         """The reference's outputs (and gradients) for one case's inputs."""
-        from companion.grading.child import run_case
         return run_case(self.reference, self.meta(case), inputs)
 
     @property

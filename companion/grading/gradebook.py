@@ -76,6 +76,13 @@ def _all_failed(exercises: list[Exercise], message: str) -> dict[str, TestResult
             for ex in exercises for case in ex.cases}
 
 
+def _not_graded(student: str, assignment: str, exercises: list[Exercise], status: str,
+                message: str) -> StudentResult:
+    """A result of 0 points for a student whose submission could not be graded at all."""
+    return StudentResult(student, assignment, status, 0, sum(ex.max_points for ex in exercises),
+                         _all_failed(exercises, f"not graded: {message}"))
+
+
 def grade_submission(student: str, path: Path, assignment: str, exercises: list[Exercise],
                      limits: sandbox.Limits, isolation: sandbox.Isolation) -> StudentResult:
     """Grade one file. Never raises for anything the file contains."""
@@ -245,9 +252,9 @@ def grade_folder(assignment: str, submissions: Path, out: Path, jobs: int = 2, s
         if previous is not None and (student not in (None, name) or unchanged and not force):
             results[name] = previous
         elif len(paths) > 1:
-            message = f"not graded: {len(paths)} files for one student ({', '.join(p.name for p in paths)})"
-            results[name] = StudentResult(name, assignment, "ambiguous", 0, sum(e.max_points for e in exercises),
-                                          _all_failed(exercises, message), grader_digest=digest)
+            message = f"{len(paths)} files for one student ({', '.join(p.name for p in paths)})"
+            results[name] = _not_graded(name, assignment, exercises, "ambiguous", message)
+            results[name].grader_digest = digest
         elif student in (None, name):
             todo.append((name, paths[0]))
     lock = threading.Lock()
@@ -271,8 +278,7 @@ def grade_folder(assignment: str, submissions: Path, out: Path, jobs: int = 2, s
             try:
                 result = future.result()
             except Exception as error:  # a bug in the grader itself: this student only, said plainly
-                result = StudentResult(name, assignment, "grader-error", 0, sum(e.max_points for e in exercises),
-                                       _all_failed(exercises, f"not graded: the grader failed ({error!r})"))
+                result = _not_graded(name, assignment, exercises, "grader-error", f"the grader failed ({error!r})")
             result.grader_digest = digest
             record(result)
             bar.update()
