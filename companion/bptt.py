@@ -206,3 +206,22 @@ def per_step_factor(norms: np.ndarray) -> float:
         raise ValueError("norms must be a 1-D sequence of at least two positive numbers")
     slope = np.polyfit(np.arange(len(norms)), np.log(norms), deg=1)[0]
     return float(np.exp(slope))
+
+
+def gradient_norms_by_distance(loss, states) -> np.ndarray:
+    """How much gradient reaches each step: the batch-mean norm of ``dloss/dstate_t``.
+
+    Args:
+        loss: a scalar torch tensor computed from ``states``.
+        states: one torch tensor per time step, each ``(B, H)`` (e.g. ``h_t`` or ``C_t`` from a
+            layer's ``trace``), in time order.
+
+    Returns:
+        A float64 array of length ``T`` ordered by distance from the last step: entry ``d`` is
+        the mean over the batch of ``||dloss/dstate_{T-d}||``. Feed it to :func:`per_step_factor`.
+    """
+    import torch  # the rest of this module is NumPy only
+
+    grads = torch.autograd.grad(loss, list(states))
+    norms = torch.stack([g.norm(dim=1).mean() for g in grads]).flip(0)
+    return norms.detach().double().numpy()

@@ -18,6 +18,8 @@ import torch
 
 from companion.bptt import rnn_forward, rnn_step_backward
 from companion.grading.child import run_case
+from companion.gru import GATES as GRU_GATES
+from companion.gru import GRUCell
 from companion.lstm import LSTMCell
 
 Inputs = dict[str, np.ndarray]
@@ -188,6 +190,31 @@ def _lstm_step_inputs(B: int, I: int, H: int, scale: float = 1.0):
     return make
 
 
+# ----- chapter 4: one GRU step, in PyTorch's layout -----------------------------------------------
+
+def _gru_step_reference(x_t, h_prev, W_x, W_h, b_x, b_h):
+    H = h_prev.shape[1]
+    cell = GRUCell(x_t.shape[1], H)
+    parameters = {}
+    for k, gate in enumerate(GRU_GATES):  # column blocks r, z, n
+        block = slice(k * H, (k + 1) * H)
+        parameters[f"W_x{gate}"] = W_x[:, block]
+        parameters[f"W_h{gate}"] = W_h[:, block]
+    parameters["b_r"] = b_x[:H] + b_h[:H]
+    parameters["b_z"] = b_x[H:2 * H] + b_h[H:2 * H]
+    parameters["b_xn"], parameters["b_hn"] = b_x[2 * H:], b_h[2 * H:]
+    return torch.func.functional_call(cell, parameters, (x_t, h_prev))
+
+
+def _gru_step_inputs(B: int, I: int, H: int, scale: float = 1.0):
+    def make(rng: np.random.Generator) -> Inputs:
+        return {"x_t": rng.normal(size=(B, I)), "h_prev": rng.uniform(-1, 1, size=(B, H)),
+                "W_x": rng.normal(size=(I, 3 * H)) * scale / np.sqrt(I),
+                "W_h": rng.normal(size=(H, 3 * H)) * scale / np.sqrt(H),
+                "b_x": rng.normal(size=3 * H) * 0.5, "b_h": rng.normal(size=3 * H) * 0.5}
+    return make
+
+
 EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
     Exercise(
         name="rnn_step", chapter="rnn_basics",
@@ -219,6 +246,16 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                     _lstm_step_inputs(3, 7, 2)),
                Case("gradients", "gradients with respect to every argument, by autograd",
                     _lstm_step_inputs(3, 4, 5), points=2, gradients=True))),
+    Exercise(
+        name="gru_step", chapter="gru",
+        arguments=("x_t", "h_prev", "W_x", "W_h", "b_x", "b_h"), outputs=("h",), returns="array",
+        framework="torch", reference=_gru_step_reference,
+        cases=(Case("small", "a batch of 2, I = 3, H = 4", _gru_step_inputs(2, 3, 4)),
+               Case("batch_of_one", "a batch of one sequence", _gru_step_inputs(1, 5, 3)),
+               Case("reset_inside", "large recurrent weights, where applying the reset gate "
+                    "before or after the product differs most", _gru_step_inputs(3, 4, 5, scale=3.0)),
+               Case("gradients", "gradients with respect to every argument, by autograd",
+                    _gru_step_inputs(3, 4, 5), points=2, gradients=True))),
 )}
 
 

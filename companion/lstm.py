@@ -23,7 +23,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from companion.validation import check_sequence, check_state
+from companion.validation import check_sequence, check_state, check_torch_layer
 
 class LSTMStep(NamedTuple):
     """Everything one LSTM step computes, each of shape ``(B, H)``."""
@@ -273,13 +273,7 @@ class LSTM(nn.Module):
         Raises:
             ValueError: if ``module`` is not such an LSTM.
         """
-        if not isinstance(module, nn.LSTM):
-            raise ValueError(f"from_torch expects a torch.nn.LSTM, got {type(module).__name__}")
-        if module.num_layers != 1 or module.bidirectional or module.proj_size:
-            raise ValueError(
-                "from_torch supports one layer, one direction and no projection; got "
-                f"num_layers={module.num_layers}, bidirectional={module.bidirectional}, "
-                f"proj_size={module.proj_size}")
+        check_torch_layer(module, nn.LSTM, proj_size=0)
         w_ih, w_hh = module.weight_ih_l0, module.weight_hh_l0
         layer = cls(module.input_size, module.hidden_size).to(w_ih.device, w_ih.dtype)
         H = module.hidden_size

@@ -19,7 +19,7 @@ import math
 import torch
 from torch import nn
 
-from companion.validation import check_lengths, check_sequence, check_state
+from companion.validation import check_lengths, check_sequence, check_state, check_torch_layer
 
 
 class RNNCell(nn.Module):
@@ -150,14 +150,7 @@ class RNN(nn.Module):
         Raises:
             ValueError: if ``module`` is not such an RNN.
         """
-        if not isinstance(module, nn.RNN):
-            raise ValueError(f"from_torch expects a torch.nn.RNN, got {type(module).__name__}")
-        if module.num_layers != 1 or module.bidirectional or module.nonlinearity != "tanh":
-            raise ValueError(
-                "from_torch supports one layer, one direction and tanh; got "
-                f"num_layers={module.num_layers}, bidirectional={module.bidirectional}, "
-                f"nonlinearity={module.nonlinearity!r}"
-            )
+        check_torch_layer(module, nn.RNN, nonlinearity="tanh")
         weight_ih = module.weight_ih_l0
         layer = cls(module.input_size, module.hidden_size).to(weight_ih.device, weight_ih.dtype)
         with torch.no_grad():

@@ -9,10 +9,13 @@ measured has changed since (rerun the script to refresh it).
 """
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
+import os
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -73,9 +76,6 @@ def save_record(name: str, medians: dict[str, float], reference: str, settings: 
         "ratios": {k: round(v / medians[reference], 4) for k, v in medians.items()},
         "reference": reference,
         "settings": settings,
-        "machine": {"processor": platform.processor() or platform.machine(),
-                    "python": platform.python_version(), "torch": torch.__version__,
-                    "threads": torch.get_num_threads()},
     }
     return _write(name, record, measured_modules)
 
@@ -87,8 +87,22 @@ def save_results(name: str, results: dict, settings: dict,
     return _write(name, {"results": results, "settings": settings}, measured_modules)
 
 
+def provenance() -> dict:
+    """How, when and where a record was made: the command that reproduces it (from
+    ``sys.argv`` of a ``python -m benchmarks.<script>`` run), the UTC date, and the machine."""
+    script = Path(sys.argv[0])
+    module = f"benchmarks.{script.stem}" if script.parent.name == "benchmarks" else script.name
+    return {
+        "command": " ".join([".venv/bin/python -m", module, *sys.argv[1:]]),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"processor": platform.processor() or platform.machine(),
+                    "cpu_count": os.cpu_count(), "python": platform.python_version(),
+                    "torch": torch.__version__, "threads": torch.get_num_threads()},
+    }
+
+
 def _write(name: str, record: dict, measured_modules: tuple[str, ...]) -> Path:
-    record = {**record, "measured_modules": list(measured_modules),
+    record = {**record, **provenance(), "measured_modules": list(measured_modules),
               "source_sha256": source_digest(*measured_modules)}
     RECORDS.mkdir(parents=True, exist_ok=True)
     path = RECORDS / f"{name}.json"

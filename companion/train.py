@@ -38,12 +38,14 @@ class History:
         loss: the training loss of each step's batch.
         grad_norm: the global gradient norm of each step, *before* clipping.
         diverged: True if the loss became NaN or infinite (training stops there).
+        stopped_early: True if the ``stop`` condition given to :func:`fit` ended training.
         seconds: wall-clock time of the whole run.
     """
 
     loss: list[float] = field(default_factory=list)
     grad_norm: list[float] = field(default_factory=list)
     diverged: bool = False
+    stopped_early: bool = False
     seconds: float = 0.0
 
 
@@ -95,7 +97,8 @@ def batches_from(tensors: Batch, batch_size: int, seed: int) -> Callable[[int], 
 def fit(model: nn.Module, loss_fn: Callable[[nn.Module, Batch], torch.Tensor],
         batches: Callable[[int], Batch], steps: int, lr: float = 1e-3,
         clip_norm: float | None = None, optimizer: str = "adam", seed: int = 0,
-        progress: bool | None = None) -> History:
+        progress: bool | None = None,
+        stop: Callable[[int, nn.Module], bool] | None = None) -> History:
     """Train ``model`` for ``steps`` optimiser steps and record what happened.
 
     Args:
@@ -110,10 +113,12 @@ def fit(model: nn.Module, loss_fn: Callable[[nn.Module, Batch], torch.Tensor],
         optimizer: ``"adam"`` or ``"sgd"`` (plain gradient descent).
         seed: seeds torch before training, for anything random inside the loop.
         progress: show a tqdm bar; ``None`` means :func:`show_progress_default`.
+        stop: if given, called as ``stop(steps_done, model)`` after every step (with the model
+            in eval mode); returning True ends training early and sets ``history.stopped_early``.
 
     Returns:
-        A :class:`History`. If the loss becomes NaN or infinite, training stops and
-        ``history.diverged`` is True.
+        A :class:`History`, with one entry per step taken. If the loss becomes NaN or infinite,
+        training stops and ``history.diverged`` is True.
     """
     optimisers = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
     if optimizer not in optimisers:
@@ -143,6 +148,13 @@ def fit(model: nn.Module, loss_fn: Callable[[nn.Module, Batch], torch.Tensor],
             history.grad_norm.append(norm.item())
             if show and step % 20 == 0:
                 bar.set_postfix(loss=f"{loss.item():.4f}")
+            if stop is not None:
+                model.eval()
+                with torch.no_grad():
+                    history.stopped_early = bool(stop(step + 1, model))
+                model.train()
+                if history.stopped_early:
+                    break
     model.eval()
     history.seconds = time.perf_counter() - start
     return history
@@ -180,7 +192,8 @@ def forward_truncated(layer: nn.Module, x: torch.Tensor, k: int,
 
 def train_on_adding(model: nn.Module, length: int, steps: int, lr: float, seed: int = 0,
                     batch_size: int = 64, clip_norm: float | None = 1.0,
-                    test_size: int = 2000) -> tuple[History, float]:
+                    test_size: int = 2000, stop_below: float | None = None,
+                    check_every: int = 25) -> tuple[History, float]:
     """The course's yardstick: train a many-to-one model on the adding problem, report test MSE.
 
     Every batch is fresh data (``adding_problem(batch_size, length, seed=1000 + step)``, offset by
@@ -197,6 +210,10 @@ def train_on_adding(model: nn.Module, length: int, steps: int, lr: float, seed: 
         batch_size: sequences per step.
         clip_norm: gradient-norm clipping threshold, or ``None``.
         test_size: number of test sequences.
+        stop_below: if given, stop as soon as the MSE on 500 validation sequences
+            (``adding_problem(500, length, seed=1)``, apart from the test set) is at most this;
+            then ``len(history.loss)`` is the number of steps the model needed.
+        check_every: steps between two validation checks when ``stop_below`` is given.
 
     Returns:
         ``(history, test_mse)``.
@@ -205,11 +222,55 @@ def train_on_adding(model: nn.Module, length: int, steps: int, lr: float, seed: 
         x, y = batch
         return nn.functional.mse_loss(model(x), y)
 
+    stop = None
+    if stop_below is not None:
+        x_val, y_val = adding_problem(500, length, seed=1)
+
+        def stop(steps_done: int, model: nn.Module) -> bool:
+            return (steps_done % check_every == 0
+                    and nn.functional.mse_loss(model(x_val), y_val).item() <= stop_below)
+
     offset = 1000 + 100_000 * seed
     history = fit(model, batch_mse,
                   lambda step: adding_problem(batch_size, length, seed=offset + step),
-                  steps, lr=lr, clip_norm=clip_norm, seed=seed)
+                  steps, lr=lr, clip_norm=clip_norm, seed=seed, stop=stop)
     x_test, y_test = adding_problem(test_size, length, seed=0)
     with torch.no_grad():
         test_mse = nn.functional.mse_loss(model(x_test), y_test).item()
     return history, test_mse
+
+
+def train_classifier(model: nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int, lr: float,
+                     batch_size: int = 32, clip_norm: float | None = 1.0,
+                     seed: int = 0) -> History:
+    """Train a classifier ``model(x) -> logits (B, C)`` with cross-entropy on a fixed training set.
+
+    Batches come from :func:`batches_from` (a new seeded shuffle every epoch), so a small
+    training set is seen many times over in the same number of steps: that is what lets a
+    model overfit it. Chapter :ref:`gru`.
+
+    Args:
+        model: e.g. ``ManyToOne(I, H, C, layer=GRU)`` for sequences ``(N, T, I)``.
+        x: training inputs, first dimension ``N``.
+        y: class labels ``(N,)``, int64.
+        steps: optimiser steps (Adam).
+        lr: learning rate.
+        batch_size: rows per step (at most ``N``).
+        clip_norm: gradient-norm clipping threshold, or ``None``.
+        seed: seeds the shuffles and torch.
+
+    Returns:
+        The :class:`History` of :func:`fit`.
+    """
+    def batch_loss(model: nn.Module, batch: Batch) -> torch.Tensor:
+        inputs, labels = batch
+        return nn.functional.cross_entropy(model(inputs), labels)
+
+    return fit(model, batch_loss, batches_from((x, y), min(batch_size, len(y)), seed), steps,
+               lr=lr, clip_norm=clip_norm, seed=seed)
+
+
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """The fraction of rows whose largest logit is the label, ``model(x)`` of shape ``(N, C)``."""
+    with torch.no_grad():
+        return (model(x).argmax(dim=1) == y).float().mean().item()

@@ -1,4 +1,5 @@
 """companion.timing: interleaving and medians on a fake clock; records stay honest."""
+import datetime
 import json
 
 import pytest
@@ -39,6 +40,7 @@ def test_record_round_trip_and_staleness(tmp_path, monkeypatch):
     path = timing.save_record("demo", {"ref": 0.2, "ours": 0.3}, "ref", {"T": 5}, ("rnn",))
     record = timing.load_record("demo")
     assert record["ratios"] == {"ref": 1.0, "ours": 1.5} and record["current"]
+    assert record["date"] and record["machine"]["torch"] == timing.torch.__version__
     stale = json.loads(path.read_text())
     stale["source_sha256"] = "0" * 64
     path.write_text(json.dumps(stale))
@@ -51,7 +53,19 @@ def test_committed_benchmark_records_measured_the_current_code(name):
     record = timing.load_record(name)
     assert record["current"], (
         f"benchmarks/results/{name}.json measured an older {record['measured_modules']}; "
-        f"rerun: .venv/bin/python -m benchmarks.{name} --save")
+        f"rerun: {record['command']}")
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in timing.RECORDS.glob("*.json")))
+def test_committed_records_say_how_when_and_where_they_were_made(name):
+    record = timing.load_record(name)
+    command = record["command"]
+    assert command.startswith(".venv/bin/python -m benchmarks.") and "--save" in command
+    script = command.split()[2].removeprefix("benchmarks.")
+    assert (timing.REPO / "benchmarks" / f"{script}.py").exists(), command
+    datetime.datetime.fromisoformat(record["date"])
+    assert {"processor", "cpu_count", "python", "torch", "threads"} <= set(record["machine"])
+    assert ("medians_ms" in record and record["reference"] in record["ratios"]) or "results" in record
 
 
 def test_results_record_round_trip(tmp_path, monkeypatch):

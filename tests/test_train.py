@@ -141,3 +141,54 @@ def test_train_on_adding_scores_on_the_documented_test_set():
     seed_everything(0)
     again, again_mse = train_on_adding(ManyToOne(2, 4, 1), length=6, steps=3, lr=0.01, test_size=50)
     assert again.loss == history.loss and again_mse == test_mse
+
+
+def test_fit_stops_when_told_and_says_so():
+    seen = []
+
+    def stop(steps_done, model):
+        seen.append((steps_done, model.training))
+        return steps_done == 7
+
+    _, history = _train_once(steps=30, stop=stop)
+    assert history.stopped_early and len(history.loss) == len(history.grad_norm) == 7
+    assert seen == [(k, False) for k in range(1, 8)]  # called after every step, in eval mode
+    _, full = _train_once(steps=30, stop=lambda steps_done, model: False)
+    assert not full.stopped_early and len(full.loss) == 30
+
+
+def test_train_on_adding_stops_at_the_validation_target():
+    from companion.data import adding_problem
+    from companion.rnn_types import ManyToOne
+    from companion.train import train_on_adding
+
+    x_val, y_val = adding_problem(500, 6, seed=1)
+    seed_everything(0)
+    model = ManyToOne(2, 4, 1)
+    with torch.no_grad():
+        start = ((model(x_val) - y_val) ** 2).mean().item()
+    # a target the untrained model already meets: stop at the first check
+    history, _ = train_on_adding(model, length=6, steps=50, lr=0.01, test_size=50,
+                                 stop_below=start + 1.0, check_every=5)
+    assert history.stopped_early and len(history.loss) == 5
+    seed_everything(0)
+    history, _ = train_on_adding(ManyToOne(2, 4, 1), length=6, steps=12, lr=0.01, test_size=50,
+                                 stop_below=0.0, check_every=5)
+    assert not history.stopped_early and len(history.loss) == 12
+
+
+def test_train_classifier_fits_a_separable_problem_and_accuracy_counts_right():
+    from companion.train import accuracy, train_classifier
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(200, 2, generator=g)
+    y = (x[:, 0] + x[:, 1] > 0).long()
+    seed_everything(0)
+    model = nn.Linear(2, 2)
+    history = train_classifier(model, x, y, steps=200, lr=0.05, batch_size=500)  # batch capped at N
+    assert len(history.loss) == 200 and accuracy(model, x, y) > 0.97
+    constant = nn.Linear(2, 2)
+    with torch.no_grad():
+        constant.weight.zero_()
+        constant.bias.copy_(torch.tensor([1.0, 0.0]))  # always class 0
+    assert accuracy(constant, x, y) == pytest.approx((y == 0).float().mean().item())
