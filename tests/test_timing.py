@@ -74,3 +74,33 @@ def test_results_record_round_trip(tmp_path, monkeypatch):
     record = timing.load_record("seeds")
     assert record["results"] == {"0": 0.5} and record["settings"] == {"steps": 3}
     assert record["current"]
+
+
+def test_lstm_vs_gru_records_hold_every_run_the_script_makes():
+    """Chapter 4 loads these three records: each must be complete for the script's settings."""
+    from benchmarks.lstm_vs_gru import ADDING, DIGITS
+
+    adding = timing.load_record("lstm_vs_gru_adding")
+    assert adding["settings"] == ADDING and adding["command"].endswith("--part adding --save")
+    runs = list(adding["results"].values())
+    assert len(runs) == 3 * len(ADDING["lengths"]) * len(ADDING["seeds"])
+    assert {(r["T"], r["seed"]) for r in runs} == {(t, s) for t in ADDING["lengths"] for s in ADDING["seeds"]}
+    for run in runs:
+        assert set(run) == {"model", "T", "seed", "solved", "steps", "test_mse", "seconds"}
+        assert 1 <= run["steps"] <= ADDING["max_steps"]
+        if run["solved"]:  # stopped at a validation check
+            assert run["steps"] % ADDING["check_every"] == 0
+        else:  # ran the whole budget
+            assert run["steps"] == ADDING["max_steps"]
+
+    digits = timing.load_record("lstm_vs_gru_digits")
+    assert digits["settings"] == DIGITS and digits["command"].endswith("--part digits --save")
+    runs = list(digits["results"].values())
+    assert len(runs) == 3 * len(DIGITS["per_class"]) * len(DIGITS["seeds"])
+    for run in runs:
+        assert run["train_size"] == 10 * run["per_class"]
+        assert 0.0 <= run["test_accuracy"] <= 1.0 and 0.0 <= run["train_accuracy"] <= 1.0
+
+    timed = timing.load_record("lstm_vs_gru_timing")
+    assert len(timed["medians_ms"]) == 6 and timed["command"].endswith("--part timing --save")
+    assert all(value > 0 for value in timed["medians_ms"].values())
