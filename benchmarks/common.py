@@ -46,16 +46,27 @@ def report(medians: dict[str, float], reference: str, args: argparse.Namespace) 
         print(f"  {name:22s} {median * 1e3:8.2f} ms   ratio to {reference} {median / base:5.2f}")
 
 
+def naive_cell_loop(layer: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The naive way to run a layer: its readable cell once per step, ``x[:, t]`` indexed, every
+    operation recorded by autograd. For cells called as ``cell(x_t, h) -> h`` (RNN, GRU)."""
+    h = x.new_zeros(x.shape[0], layer.hidden_size)
+    outputs = []
+    for t in range(x.shape[1]):
+        h = layer.cell(x[:, t], h)
+        outputs.append(h)
+    return torch.stack(outputs, dim=1)
+
+
 def compare_with_torch(description: str, torch_cls: type[nn.Module], companion_cls,
-                       naive_loop: Callable, module: str) -> None:
+                       module: str, naive_loop: Callable = naive_cell_loop) -> None:
     """Time a companion layer, its naive cell loop and the PyTorch layer it copies, side by side.
 
     Args:
         description: the script's one-line description (for ``--help``).
         torch_cls: e.g. ``nn.LSTM``; built batch-first at the command line's sizes.
         companion_cls: the companion layer with ``from_torch``, e.g. ``companion.lstm.LSTM``.
-        naive_loop: ``naive_loop(layer, x) -> outputs`` over the layer's readable cell.
         module: the companion module measured, and the record's name ``<module>_layer``.
+        naive_loop: ``naive_loop(layer, x) -> outputs`` over the layer's readable cell.
     """
     args = parse_sizes(description)
     reference = torch_cls(args.I, args.H, batch_first=True)

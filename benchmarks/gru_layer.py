@@ -7,24 +7,14 @@ derived backward), and a naive loop over the readable ``GRUCell`` differentiated
 """
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 from benchmarks.common import compare_with_torch
 from companion.gru import GRU
 
 
-def naive_loop(layer: GRU, x: torch.Tensor) -> torch.Tensor:
-    h = x.new_zeros(x.shape[0], layer.hidden_size)
-    outputs = []
-    for t in range(x.shape[1]):
-        h = layer.cell(x[:, t], h)
-        outputs.append(h)
-    return torch.stack(outputs, dim=1)
-
-
 def main() -> None:
-    compare_with_torch(__doc__.splitlines()[0], nn.GRU, GRU, naive_loop, "gru")
+    compare_with_torch(__doc__.splitlines()[0], nn.GRU, GRU, "gru")
 
 
 if __name__ == "__main__":

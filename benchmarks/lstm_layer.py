@@ -24,7 +24,7 @@ def naive_loop(layer: LSTM, x: torch.Tensor) -> torch.Tensor:
 
 
 def main() -> None:
-    compare_with_torch(__doc__.splitlines()[0], nn.LSTM, LSTM, naive_loop, "lstm")
+    compare_with_torch(__doc__.splitlines()[0], nn.LSTM, LSTM, "lstm", naive_loop)
 
 
 if __name__ == "__main__":

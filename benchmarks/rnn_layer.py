@@ -7,24 +7,14 @@ loop over the readable ``RNNCell`` (no input projection hoisted out of the loop)
 """
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 from benchmarks.common import compare_with_torch
 from companion.rnn import RNN
 
 
-def naive_loop(layer: RNN, x: torch.Tensor) -> torch.Tensor:
-    h = x.new_zeros(x.shape[0], layer.hidden_size)
-    outputs = []
-    for t in range(x.shape[1]):
-        h = layer.cell(x[:, t], h)
-        outputs.append(h)
-    return torch.stack(outputs, dim=1)
-
-
 def main() -> None:
-    compare_with_torch(__doc__.splitlines()[0], nn.RNN, RNN, naive_loop, "rnn")
+    compare_with_torch(__doc__.splitlines()[0], nn.RNN, RNN, "rnn")
 
 
 if __name__ == "__main__":
