@@ -116,3 +116,10 @@ def load_record(name: str) -> dict:
     record = json.loads((RECORDS / f"{name}.json").read_text())
     record["current"] = record["source_sha256"] == source_digest(*record["measured_modules"])
     return record
+
+
+def describe(record: dict) -> str:
+    """One line saying how, when and where a record was made, for a chapter to print."""
+    machine = record["machine"]
+    return (f"{record['command']}  ({record['date'][:10]}, {machine['processor']}, "
+            f"{machine['threads']} threads, torch {machine['torch']})")

@@ -104,3 +104,12 @@ def test_lstm_vs_gru_records_hold_every_run_the_script_makes():
     timed = timing.load_record("lstm_vs_gru_timing")
     assert len(timed["medians_ms"]) == 6 and timed["command"].endswith("--part timing --save")
     assert all(value > 0 for value in timed["medians_ms"].values())
+
+
+def test_describe_names_command_date_and_machine(tmp_path, monkeypatch):
+    monkeypatch.setattr(timing, "RECORDS", tmp_path)
+    timing.save_results("demo", {"a": 1}, {}, ("data",))
+    line = timing.describe(timing.load_record("demo"))
+    record = timing.load_record("demo")
+    assert record["command"] in line and record["date"][:10] in line
+    assert f"{record['machine']['threads']} threads" in line
