@@ -21,6 +21,7 @@ from companion.grading.child import run_case
 from companion.gru import GATES as GRU_GATES
 from companion.gru import GRUCell
 from companion.lstm import LSTMCell
+from companion.seq2seq import AdditiveAttention
 
 Inputs = dict[str, np.ndarray]
 
@@ -215,6 +216,25 @@ def _gru_step_inputs(B: int, I: int, H: int, scale: float = 1.0):
     return make
 
 
+# ----- chapter 5: additive attention weights -------------------------------------------------------
+
+def _attention_weights_reference(query, keys, mask, W_q, W_k, b, v):
+    attention = AdditiveAttention(W_q.shape[0], W_k.shape[0], W_q.shape[1])
+    parameters = {"W_q.weight": W_q.T, "W_k.weight": W_k.T, "W_k.bias": b, "v.weight": v[None]}
+    return torch.func.functional_call(attention, parameters, (query, keys, mask.bool()))[1]
+
+
+def _attention_inputs(B: int, S: int, Q: int, K: int, A: int, padded: bool = True):
+    def make(rng: np.random.Generator) -> Inputs:
+        lengths = rng.integers(1, S + 1, size=B) if padded else np.full(B, S)
+        lengths[0] = S  # one full row, so S is the batch's longest
+        return {"query": rng.normal(size=(B, Q)), "keys": rng.normal(size=(B, S, K)),
+                "mask": np.arange(S)[None, :] < lengths[:, None],
+                "W_q": rng.normal(size=(Q, A)) / np.sqrt(Q), "W_k": rng.normal(size=(K, A)) / np.sqrt(K),
+                "b": rng.normal(size=A) * 0.1, "v": rng.normal(size=A)}
+    return make
+
+
 EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
     Exercise(
         name="rnn_step", chapter="rnn_basics",
@@ -256,6 +276,16 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                     "before or after the product differs most", _gru_step_inputs(3, 4, 5, scale=3.0)),
                Case("gradients", "gradients with respect to every argument, by autograd",
                     _gru_step_inputs(3, 4, 5), points=2, gradients=True))),
+    Exercise(
+        name="attention_weights", chapter="seq2seq",
+        arguments=("query", "keys", "mask", "W_q", "W_k", "b", "v"), outputs=("weights",),
+        returns="array", framework="torch", reference=_attention_weights_reference,
+        cases=(Case("no_padding", "a batch of 2 full-length sources", _attention_inputs(2, 5, 3, 4, 6, padded=False)),
+               Case("padding", "sources of different lengths: padded positions must get weight 0",
+                    _attention_inputs(4, 7, 3, 5, 4)),
+               Case("one_position", "a source of length 1 (all weight on it)", _attention_inputs(3, 1, 2, 3, 4)),
+               Case("gradients", "gradients with respect to every argument, by autograd",
+                    _attention_inputs(3, 6, 4, 3, 5), points=2, gradients=True))),
 )}
 
 

@@ -105,9 +105,14 @@ def test_literalincludes_point_at_real_code(chapter):
 
 
 def test_chapters_do_not_redefine_companion_code():
-    defined = set()
+    defined = set()  # the companion's functions, classes and methods (not helpers nested in them)
     for module in (ROOT / "companion").rglob("*.py"):
-        defined |= set(re.findall(r"^\s*(?:def|class) (\w+)", module.read_text(), re.M))
+        for node in ast.parse(module.read_text()).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                defined.add(node.name)
+            if isinstance(node, ast.ClassDef):
+                defined |= {n.name for n in node.body if isinstance(n, ast.FunctionDef)
+                            and not n.name.startswith("__")}
     for chapter in CHAPTERS:
         mine = set(re.findall(r"^\s*(?:def|class) (\w+)", chapter.read_text(), re.M))
         assert not mine & defined, f"{chapter.name} redefines {mine & defined}: literalinclude it"

@@ -61,19 +61,21 @@ def run_case(fn, meta: dict, inputs: dict) -> dict:
         meta: ``name``, ``arguments``, ``outputs``, ``returns`` (array, tuple or dict),
             ``framework`` (numpy or torch) and ``gradients`` (bool), see
             :meth:`companion.exercises.Exercise.meta`.
-        inputs: the arguments by name, float64 arrays, plus ``probe:<output>`` arrays when
-            gradients are compared.
+        inputs: the arguments by name, float64 arrays (boolean ones, such as masks, stay
+            boolean and get no gradient), plus ``probe:<output>`` arrays when gradients are compared.
 
     Returns:
         ``{output: array}``, and with ``gradients`` also ``{"grad:<argument>": array}``: the
         gradient of ``sum(output * probe)`` over all outputs, by autograd.
     """
     arrays = [inputs[name] for name in meta["arguments"]]
+    # Boolean arguments (masks) stay boolean and get no gradient; everything else is float64.
     if meta["framework"] == "torch":
         import torch
-        args = [torch.tensor(a, dtype=torch.float64, requires_grad=meta["gradients"]) for a in arrays]
-    else:
-        args = [np.array(a, dtype=np.float64) for a in arrays]  # copies: a function may write into them
+        args = [torch.tensor(a) if a.dtype == np.bool_ else
+                torch.tensor(a, dtype=torch.float64, requires_grad=meta["gradients"]) for a in arrays]
+    else:  # copies: a function may write into them
+        args = [np.array(a) if a.dtype == np.bool_ else np.array(a, dtype=np.float64) for a in arrays]
     outputs = _unpack(fn(*args), meta)
     result = {name: _as_array(value, name) for name, value in outputs.items()}
     probes = {name: inputs[f"probe:{name}"] for name in meta["outputs"]} if meta["gradients"] else {}
@@ -84,8 +86,9 @@ def run_case(fn, meta: dict, inputs: dict) -> dict:
                 raise ValueError(f"`{name}` is not computed from the arguments by torch operations, so "
                                  "it has no gradient (a .detach(), .numpy() or torch.tensor() cuts it off)")
         loss = sum((outputs[name] * torch.as_tensor(probe)).sum() for name, probe in probes.items())
-        grads = torch.autograd.grad(loss, args, allow_unused=True)
-        for name, arg, grad in zip(meta["arguments"], args, grads):
+        differentiable = [(name, arg) for name, arg in zip(meta["arguments"], args) if arg.requires_grad]
+        grads = torch.autograd.grad(loss, [arg for _, arg in differentiable], allow_unused=True)
+        for (name, arg), grad in zip(differentiable, grads):
             result[f"grad:{name}"] = np.zeros(arg.shape) if grad is None else _as_array(grad, name)
     return result
 
