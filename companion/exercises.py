@@ -18,6 +18,7 @@ import torch
 
 from companion.bptt import rnn_forward, rnn_step_backward
 from companion.grading.child import run_case
+from companion.conv import CausalConv1d
 from companion.gru import GATES as GRU_GATES
 from companion.gru import GRUCell
 from companion.lstm import LSTMCell
@@ -235,6 +236,28 @@ def _attention_inputs(B: int, S: int, Q: int, K: int, A: int, padded: bool = Tru
     return make
 
 
+# ----- chapter 6: a causal dilated convolution ---------------------------------------------------
+
+CAUSAL_CONV_DILATION = 2
+
+
+def _causal_conv_reference(x, w, b):
+    K, C_in, C_out = w.shape
+    layer = CausalConv1d(C_in, C_out, K, CAUSAL_CONV_DILATION).double()
+    # torch's tap j multiplies x[t - (K - 1 - j) d]; the exercise's w[k] multiplies x[t - k d]
+    weight = torch.from_numpy(np.ascontiguousarray(w[::-1].transpose(2, 1, 0)))
+    parameters = {"conv.weight": weight, "conv.bias": torch.from_numpy(b)}
+    with torch.no_grad():
+        return torch.func.functional_call(layer, parameters, (torch.from_numpy(x),)).numpy()
+
+
+def _causal_conv_inputs(B: int, T: int, C_in: int, C_out: int, K: int):
+    def make(rng: np.random.Generator) -> Inputs:
+        return {"x": rng.normal(size=(B, T, C_in)), "w": rng.normal(size=(K, C_in, C_out)),
+                "b": rng.normal(size=C_out)}
+    return make
+
+
 EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
     Exercise(
         name="rnn_step", chapter="rnn_basics",
@@ -286,6 +309,17 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                Case("one_position", "a source of length 1 (all weight on it)", _attention_inputs(3, 1, 2, 3, 4)),
                Case("gradients", "gradients with respect to every argument, by autograd",
                     _attention_inputs(3, 6, 4, 3, 5), points=2, gradients=True))),
+    Exercise(
+        name="causal_conv", chapter="cnn_vs_rnn",
+        arguments=("x", "w", "b"), outputs=("y",), returns="array",
+        framework="numpy", reference=_causal_conv_reference,
+        cases=(Case("small", "a batch of 2, 9 steps, 3 channels in, 4 out, 2 taps",
+                    _causal_conv_inputs(2, 9, 3, 4, 2)),
+               Case("short", "a sequence shorter than the kernel's reach (T = 3, 3 taps)",
+                    _causal_conv_inputs(2, 3, 2, 2, 3)),
+               Case("one_tap", "a single tap: a per-step linear map",
+                    _causal_conv_inputs(3, 6, 4, 2, 1)),
+               Case("long", "40 steps, 4 taps", _causal_conv_inputs(2, 40, 3, 5, 4), points=2))),
 )}
 
 
