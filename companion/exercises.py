@@ -22,6 +22,7 @@ from companion.conv import CausalConv1d
 from companion.gru import GATES as GRU_GATES
 from companion.gru import GRUCell
 from companion.lstm import LSTMCell
+from companion.scan import scan_sequential
 from companion.seq2seq import AdditiveAttention
 
 Inputs = dict[str, np.ndarray]
@@ -258,6 +259,18 @@ def _causal_conv_inputs(B: int, T: int, C_in: int, C_out: int, K: int):
     return make
 
 
+# ----- chapter 9: a linear recurrence without a loop ----------------------------------------------
+
+def _linear_scan_reference(a, b):
+    return scan_sequential(torch.from_numpy(a), torch.from_numpy(b)).numpy()
+
+
+def _linear_scan_inputs(B: int, T: int, H: int):
+    def make(rng: np.random.Generator) -> Inputs:
+        return {"a": rng.uniform(0.5, 1.0, size=(B, T, H)), "b": rng.normal(size=(B, T, H))}
+    return make
+
+
 EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
     Exercise(
         name="rnn_step", chapter="rnn_basics",
@@ -320,6 +333,13 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                Case("one_tap", "a single tap: a per-step linear map",
                     _causal_conv_inputs(3, 6, 4, 2, 1)),
                Case("long", "40 steps, 4 taps", _causal_conv_inputs(2, 40, 3, 5, 4), points=2))),
+    Exercise(
+        name="linear_scan", chapter="parallel_scan",
+        arguments=("a", "b"), outputs=("h",), returns="array",
+        framework="numpy", reference=_linear_scan_reference,
+        cases=(Case("small", "a batch of 2, 6 steps, 3 units", _linear_scan_inputs(2, 6, 3)),
+               Case("one_step", "a single step: h_1 = b_1", _linear_scan_inputs(3, 1, 4)),
+               Case("longer", "20 steps", _linear_scan_inputs(2, 20, 5), points=2))),
 )}
 
 
