@@ -17,7 +17,7 @@ from benchmarks.common import backward_of
 from companion.scan import MinGRU
 from companion.timing import interleaved_medians, save_results
 
-SETTINGS = {"B": 16, "I": 64, "H": 256, "lengths": [256, 1024, 4096], "repeats": 3}
+SETTINGS = {"B": 16, "I": 64, "H": 256, "lengths": [256, 1024, 4096], "repeats": 5}
 
 
 def main() -> None:

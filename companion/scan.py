@@ -125,12 +125,69 @@ def scan_parallel(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = No
     return part(1.0) - part(-1.0)
 
 
+def _g(x: torch.Tensor) -> torch.Tensor:
+    """Feng et al.'s positive activation: x + 1/2 for x >= 0, sigmoid(x) below."""
+    return torch.where(x >= 0, F.relu(x) + 0.5, torch.sigmoid(x))
+
+
 def _log_g(x: torch.Tensor) -> torch.Tensor:
     """log of Feng et al.'s positive activation g(x) = x + 1/2 for x >= 0, sigmoid(x) below."""
     return torch.where(x >= 0, torch.log(F.relu(x) + 0.5), -F.softplus(-x))
 
 
-class MinGRU(nn.Module):
+class LinearRecurrence(nn.Module):
+    """A layer whose recurrence is ``h_t = a_t * h_{t-1} + b_t`` with ``a_t, b_t`` computed from
+    ``x_t`` alone; subclasses say how, in :meth:`coefficients`.
+
+    Args:
+        input_size: ``I``.
+        hidden_size: ``H``.
+        blocks: how many ``H``-wide linear maps of ``x_t`` the subclass needs.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, blocks: int):
+        super().__init__()
+        self.input_size, self.hidden_size = input_size, hidden_size
+        self.linear = nn.Linear(input_size, blocks * hidden_size)
+
+    def coefficients(self, x: torch.Tensor, log: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(a, b)``, or ``(log a, log b)`` when ``log``, each ``(B, T, H)``, for ``x`` ``(B, T, I)``.
+
+        The loop gets ``a`` and ``b`` directly, which is fewer passes over the data than
+        exponentiating their logarithms; the scans get the logarithms.
+        """
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor, state: torch.Tensor | None = None,
+                mode: str = "parallel") -> tuple[torch.Tensor, torch.Tensor]:
+        """Run over ``x`` ``(B, T, I)``.
+
+        Args:
+            state: ``h_0`` ``(B, H)``, any sign; zeros when None.
+            mode: ``"parallel"`` (a chunked log-space scan, or :func:`scan_parallel` from a
+                given state) or ``"sequential"`` (:func:`scan_sequential`, a loop).
+
+        Returns:
+            ``(outputs, h_T)``: ``(B, T, H)`` and ``(B, H)``.
+
+        Raises:
+            ValueError: on a wrong shape or dtype, or an unknown mode.
+        """
+        check_sequence(x, self.input_size, self.linear.weight.dtype)
+        if state is not None:
+            check_state(state, x.shape[0], self.hidden_size, self.linear.weight.dtype)
+        if mode not in ("parallel", "sequential"):
+            raise ValueError(f"mode must be 'parallel' or 'sequential', got {mode!r}")
+        if mode == "parallel" and state is None:
+            h = scan_log_space_chunked(*self.coefficients(x, log=True))
+        elif mode == "parallel":
+            h = scan_parallel(*self.coefficients(x, log=False), state)
+        else:
+            h = scan_sequential(*self.coefficients(x, log=False), state)
+        return h, h[:, -1]
+
+
+class MinGRU(LinearRecurrence):
     """minGRU: ``z_t = sigmoid(x_t W_z + b_z)``, ``n_t = g(x_t W_h + b_h)``,
     ``h_t = (1 - z_t) * h_{t-1} + z_t * n_t``: a GRU whose gates do not see ``h_{t-1}``.
 
@@ -140,42 +197,18 @@ class MinGRU(nn.Module):
     """
 
     def __init__(self, input_size: int, hidden_size: int):
-        super().__init__()
-        self.input_size, self.hidden_size = input_size, hidden_size
-        self.linear = nn.Linear(input_size, 2 * hidden_size)  # [z pre-activation, candidate]
+        super().__init__(input_size, hidden_size, blocks=2)  # [z pre-activation, candidate]
 
-    def forward(self, x: torch.Tensor, state: torch.Tensor | None = None,
-                mode: str = "parallel") -> tuple[torch.Tensor, torch.Tensor]:
-        """Run over ``x`` ``(B, T, I)``.
-
-        Args:
-            state: ``h_0`` ``(B, H)``, any sign; zeros when None.
-            mode: ``"parallel"`` (one log-space scan) or ``"sequential"`` (a loop).
-
-        Returns:
-            ``(outputs, h_T)``: ``(B, T, H)`` and ``(B, H)``.
-        """
-        check_sequence(x, self.input_size, self.linear.weight.dtype)
-        if state is not None:
-            check_state(state, x.shape[0], self.hidden_size, self.linear.weight.dtype)
+    def coefficients(self, x: torch.Tensor, log: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        """``a = 1 - z``, ``b = z * g(...)``; in log space via softplus, without under- or overflow."""
         k, pre_n = self.linear(x).chunk(2, dim=2)
-        if mode == "sequential":
-            z = torch.sigmoid(k)
-            n = torch.exp(_log_g(pre_n))
-            h = scan_sequential(1 - z, z * n, state)
-        elif mode == "parallel":
-            log_a = -F.softplus(k)                   # log(1 - z)
-            log_b = -F.softplus(-k) + _log_g(pre_n)  # log z + log g
-            if state is None:
-                h = scan_log_space_chunked(log_a, log_b)
-            else:
-                h = scan_parallel(torch.exp(log_a), torch.exp(log_b), state)
-        else:
-            raise ValueError(f"mode must be 'parallel' or 'sequential', got {mode!r}")
-        return h, h[:, -1]
+        if log:
+            return -F.softplus(k), -F.softplus(-k) + _log_g(pre_n)
+        z = torch.sigmoid(k)
+        return 1 - z, z * _g(pre_n)
 
 
-class MinLSTM(nn.Module):
+class MinLSTM(LinearRecurrence):
     """minLSTM: forget and input gates of ``x_t`` only, normalised to sum to 1,
     ``h_t = f'_t * h_{t-1} + i'_t * g(x_t W_h + b_h)`` with ``f' = f / (f + i)``, ``i' = i / (f + i)``.
 
@@ -185,25 +218,14 @@ class MinLSTM(nn.Module):
     """
 
     def __init__(self, input_size: int, hidden_size: int):
-        super().__init__()
-        self.input_size, self.hidden_size = input_size, hidden_size
-        self.linear = nn.Linear(input_size, 3 * hidden_size)  # [forget, input, candidate]
+        super().__init__(input_size, hidden_size, blocks=3)  # [forget, input, candidate]
 
-    def forward(self, x: torch.Tensor, state: torch.Tensor | None = None,
-                mode: str = "parallel") -> tuple[torch.Tensor, torch.Tensor]:
-        """As :meth:`MinGRU.forward`."""
-        check_sequence(x, self.input_size, self.linear.weight.dtype)
-        if state is not None:
-            check_state(state, x.shape[0], self.hidden_size, self.linear.weight.dtype)
+    def coefficients(self, x: torch.Tensor, log: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        """``a = f'``, ``b = i' * g(...)``, or their logarithms."""
         pre_f, pre_i, pre_n = self.linear(x).chunk(3, dim=2)
-        log_f, log_i = -F.softplus(-pre_f), -F.softplus(-pre_i)
-        log_total = torch.logaddexp(log_f, log_i)
-        log_a, log_b = log_f - log_total, log_i - log_total + _log_g(pre_n)
-        if mode == "sequential":
-            h = scan_sequential(torch.exp(log_a), torch.exp(log_b), state)
-        elif mode == "parallel":
-            h = (scan_log_space_chunked(log_a, log_b) if state is None
-                 else scan_parallel(torch.exp(log_a), torch.exp(log_b), state))
-        else:
-            raise ValueError(f"mode must be 'parallel' or 'sequential', got {mode!r}")
-        return h, h[:, -1]
+        if log:
+            log_f, log_i = -F.softplus(-pre_f), -F.softplus(-pre_i)
+            log_total = torch.logaddexp(log_f, log_i)
+            return log_f - log_total, log_i - log_total + _log_g(pre_n)
+        f, i = torch.sigmoid(pre_f), torch.sigmoid(pre_i)
+        return f / (f + i), i / (f + i) * _g(pre_n)
