@@ -9,11 +9,9 @@ channels with just enough blocks to see the whole sequence (about log2 T of them
 """
 from __future__ import annotations
 
-import argparse
-
 import torch
 
-from benchmarks.common import backward_of
+from benchmarks.common import backward_of, start
 from companion.budget import parameter_count
 from companion.conv import TCN, blocks_to_see
 from companion.gru import GRU
@@ -26,11 +24,7 @@ SETTINGS = {"B": 16, "I": 8, "H": 64, "tcn_channels": 24, "fixed_blocks": 6, "ke
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--save", action="store_true", help="save the record for chapter 6")
-    args = parser.parse_args()
-    torch.set_num_threads(2)
-    torch.manual_seed(0)
+    args = start(__doc__.splitlines()[0], chapter=6)
     s = SETTINGS
     gru = GRU(s["I"], s["H"])
     fixed = TCN(s["I"], s["tcn_channels"], s["fixed_blocks"], s["kernel_size"])

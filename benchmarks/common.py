@@ -28,6 +28,19 @@ def parse_sizes(description: str) -> argparse.Namespace:
     return args
 
 
+def start(description: str, chapter: int,
+          parser: argparse.ArgumentParser | None = None) -> argparse.Namespace:
+    """Parse a record-making script's command line (adding ``--save``), then use 2 threads and
+    seed torch with 0, the conditions every saved record was made under."""
+    parser = parser or argparse.ArgumentParser(description=description)
+    parser.add_argument("--save", action="store_true",
+                        help=f"save the record in benchmarks/results/ for chapter {chapter}")
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    return args
+
+
 def settings(args: argparse.Namespace) -> dict:
     return {name: getattr(args, name) for name, _ in SIZES}
 

@@ -24,7 +24,7 @@ import argparse
 import torch
 from torch import nn
 
-from benchmarks.common import backward_of
+from benchmarks.common import backward_of, start
 from companion.budget import equal_budget_hidden
 from companion.data import balanced_subset, digits_sequences
 from companion.gru import GRU
@@ -128,9 +128,7 @@ def digits(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=["timing", "adding", "digits"], required=True)
-    parser.add_argument("--save", action="store_true", help="save the record for chapter 4")
-    args = parser.parse_args()
-    torch.set_num_threads(2)
+    args = start(parser.description, chapter=4, parser=parser)
     {"timing": timing, "adding": adding, "digits": digits}[args.part](args)
 
 

@@ -8,12 +8,10 @@ B=16, I=64, H=256, fp32, 2 threads. Chapter 9 quotes the record. A few minutes o
 """
 from __future__ import annotations
 
-import argparse
-
 import torch
 from torch import nn
 
-from benchmarks.common import backward_of
+from benchmarks.common import backward_of, start
 from companion.scan import MinGRU
 from companion.timing import interleaved_medians, save_results
 
@@ -21,11 +19,7 @@ SETTINGS = {"B": 16, "I": 64, "H": 256, "lengths": [256, 1024, 4096], "repeats":
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--save", action="store_true", help="save the record for chapter 9")
-    args = parser.parse_args()
-    torch.set_num_threads(2)
-    torch.manual_seed(0)
+    args = start(__doc__.splitlines()[0], chapter=9)
     s = SETTINGS
     gru = nn.GRU(s["I"], s["H"], batch_first=True)
     min_gru = MinGRU(s["I"], s["H"])

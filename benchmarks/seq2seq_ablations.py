@@ -9,10 +9,7 @@ also by beam search. About 8 minutes on 2 cores.
 """
 from __future__ import annotations
 
-import argparse
-
-import torch
-
+from benchmarks.common import start
 from companion.dates import date_splits, pair_tensors, vocab_for
 from companion.seq2seq import Seq2Seq, evaluate, train_translator
 from companion.timing import save_results
@@ -33,10 +30,7 @@ SEEDS = (0, 1)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--save", action="store_true", help="save the record for chapter 5")
-    args = parser.parse_args()
-    torch.set_num_threads(2)
+    args = start(__doc__.splitlines()[0], chapter=5)
     splits = date_splits(RECIPE["n_train"], RECIPE["n_val"], RECIPE["n_test"], seed=0)
     vocab = vocab_for(splits)
     train = pair_tensors(splits["train"], vocab)
