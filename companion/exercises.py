@@ -10,133 +10,21 @@ that passes at home passes in the gradebook, on inputs the learner has never see
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
-
 import numpy as np
 import torch
 
 from companion.bptt import rnn_forward, rnn_step_backward
-from companion.grading.child import run_case
+from companion.charlm import tempered_probabilities
 from companion.conv import CausalConv1d
+from companion.exercise_types import Case, Exercise, Inputs, compare
+from companion.forecast import seasonal_naive_forecast
 from companion.gru import GATES as GRU_GATES
 from companion.gru import GRUCell
 from companion.lstm import LSTMCell
 from companion.scan import scan_sequential
 from companion.seq2seq import AdditiveAttention
 
-Inputs = dict[str, np.ndarray]
-
-
-@dataclass(frozen=True)
-class Case:
-    """One hidden test: how to draw its inputs, and what it is worth.
-
-    Args:
-        name: short id, used in gradebook columns as ``exercise/name``.
-        description: what the case exercises, in words, for feedback.
-        make_inputs: draws the arguments from a random generator, float64 arrays.
-        points: points for passing.
-        gradients: also compare gradients (torch exercises only).
-    """
-
-    name: str
-    description: str
-    make_inputs: Callable[[np.random.Generator], Inputs]
-    points: int = 1
-    gradients: bool = False
-
-
-@dataclass(frozen=True)
-class Exercise:
-    """An auto-graded function: its name and signature, what it returns, and its tests.
-
-    Args:
-        name: the function's name in the chapter's exercise cell.
-        chapter: the chapter id (``01_rnn_basics.md`` is ``rnn_basics``).
-        arguments: positional argument names, in order.
-        outputs: names of the returned arrays; ``returns`` says how they are packed.
-        returns: ``"array"`` (one array), ``"tuple"`` (in ``outputs`` order) or ``"dict"``.
-        framework: ``"numpy"`` (arguments are arrays) or ``"torch"`` (float64 tensors).
-        reference: the correct function, built from companion code.
-        cases: the hidden tests.
-    """
-
-    name: str
-    chapter: str
-    arguments: tuple[str, ...]
-    outputs: tuple[str, ...]
-    returns: str
-    framework: str
-    reference: Callable
-    cases: tuple[Case, ...]
-    rtol: float = 1e-6
-    atol: float = 1e-9
-
-    def meta(self, case: Case) -> dict:
-        """The plain-data description that :func:`~companion.grading.child.run_case` needs."""
-        return {"name": self.name, "arguments": list(self.arguments), "outputs": list(self.outputs),
-                "returns": self.returns, "framework": self.framework, "gradients": case.gradients}
-
-    def inputs(self, case: Case, rng: np.random.Generator) -> Inputs:
-        """Draw a case's arguments, plus a random ``probe:<output>`` per output for gradients."""
-        inputs = case.make_inputs(rng)
-        if case.gradients:
-            expected = run_case(self.reference, {**self.meta(case), "gradients": False}, inputs)
-            for name in self.outputs:
-                inputs[f"probe:{name}"] = rng.normal(size=expected[name].shape)
-        return inputs
-
-    def reference_outputs(self, case: Case, inputs: Inputs) -> Inputs:
-        """The reference's outputs (and gradients) for one case's inputs."""
-        return run_case(self.reference, self.meta(case), inputs)
-
-    @property
-    def max_points(self) -> int:
-        return sum(case.points for case in self.cases)
-
-
-def compare(expected: Inputs, got: dict, rtol: float, atol: float) -> str | None:
-    """Judge one case: ``None`` when every output matches, else the first mismatch in words.
-
-    Arrays must be plain ``numpy.ndarray`` of exactly the expected shape and dtype, finite, and
-    within ``atol + rtol * |expected|`` of the reference everywhere. Outputs are checked before
-    gradients, so a wrong forward pass is reported as such.
-    """
-    for key, want in expected.items():
-        label = f"the gradient with respect to `{key[5:]}`" if key.startswith("grad:") else f"`{key}`"
-        if key not in got:
-            return f"{label} is missing from what the function returned."
-        value = got[key]
-        if type(value) is not np.ndarray:
-            return f"{label} is of type {type(value).__name__}, not an array."
-        if value.dtype != want.dtype:
-            return (f"{label} has dtype {value.dtype}, but should be {want.dtype} like the inputs "
-                    "(avoid casting, or creating arrays without a dtype).")
-        if value.shape != want.shape:
-            hint = ""
-            if value.shape == want.shape[::-1] and value.ndim > 1:
-                hint = " It looks transposed."
-            elif value.ndim < want.ndim:
-                hint = " Did you sum or index away an axis (for example the batch)?"
-            return f"{label} has shape {tuple(value.shape)}, but should have shape {tuple(want.shape)}.{hint}"
-        if not np.all(np.isfinite(value)):
-            return f"{label} contains NaN or infinite values; the reference is finite."
-        wrong = np.abs(value - want) > atol + rtol * np.abs(want)
-        if wrong.any():
-            index = tuple(int(i) for i in np.argwhere(wrong)[0])
-            hint = ""
-            ratio = value[index] / want[index] if want[index] != 0 else 0.0
-            if np.allclose(value, -want, rtol=rtol, atol=atol):
-                hint = " Every entry has the wrong sign."
-            elif ratio and np.allclose(value, ratio * want, rtol=1e-4, atol=atol):
-                hint = f" Every entry is off by the same factor, {ratio:.4g} (a mean instead of a sum?)."
-            elif key.startswith("grad:"):
-                hint = (" The forward values were right, so check the backward path "
-                        "(a detach, a NumPy round trip or an in-place operation breaks it).")
-            return (f"{label} differs from the reference in {int(wrong.sum())} of {wrong.size} entries; "
-                    f"first at index {list(index)}: expected {want[index]:.6g}, got {value[index]:.6g}.{hint}")
-    return None
+__all__ = ["Case", "Exercise", "Inputs", "compare", "EXERCISES", "chapter_exercises"]
 
 
 # ----- chapter 1: one RNN step ------------------------------------------------------------------
@@ -271,6 +159,35 @@ def _linear_scan_inputs(B: int, T: int, H: int):
     return make
 
 
+# ----- chapter 7: the tempered softmax ----------------------------------------------------------
+
+def _temperature_softmax_reference(logits, temperature):
+    return tempered_probabilities(torch.from_numpy(logits), float(temperature)).numpy()
+
+
+def _temperature_inputs(B: int, V: int, temperature: float, scale: float = 2.0):
+    def make(rng: np.random.Generator) -> Inputs:
+        return {"logits": scale * rng.normal(size=(B, V)), "temperature": np.array(temperature)}
+    return make
+
+
+# ----- chapter 8: seasonal-naive forecasts -------------------------------------------------------
+
+def _seasonal_naive_reference(history, season, horizon):
+    origins = np.full(len(history), history.shape[1] - 1)
+    flat = history.reshape(-1)
+    offsets = np.arange(len(history)) * history.shape[1]
+    forecast = seasonal_naive_forecast(flat, origins + offsets, int(horizon), int(season))
+    return forecast
+
+
+def _seasonal_naive_inputs(B: int, T: int, season: int, horizon: int):
+    def make(rng: np.random.Generator) -> Inputs:
+        return {"history": rng.normal(size=(B, T)), "season": np.array(season),
+                "horizon": np.array(horizon)}
+    return make
+
+
 EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
     Exercise(
         name="rnn_step", chapter="rnn_basics",
@@ -340,6 +257,23 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
         cases=(Case("small", "a batch of 2, 6 steps, 3 units", _linear_scan_inputs(2, 6, 3)),
                Case("one_step", "a single step: h_1 = b_1", _linear_scan_inputs(3, 1, 4)),
                Case("longer", "20 steps", _linear_scan_inputs(2, 20, 5), points=2))),
+    Exercise(
+        name="temperature_softmax", chapter="text",
+        arguments=("logits", "temperature"), outputs=("probabilities",), returns="array",
+        framework="numpy", reference=_temperature_softmax_reference,
+        cases=(Case("plain", "temperature 1: the ordinary softmax", _temperature_inputs(3, 7, 1.0)),
+               Case("hot", "temperature 2.5 flattens the distribution", _temperature_inputs(2, 5, 2.5)),
+               Case("cold", "temperature 0.3 sharpens it", _temperature_inputs(4, 6, 0.3)),
+               Case("overflow", "logits in the hundreds at temperature 0.05 (subtract the maximum)",
+                    _temperature_inputs(2, 5, 0.05, scale=300.0), points=2))),
+    Exercise(
+        name="seasonal_naive", chapter="time_series",
+        arguments=("history", "season", "horizon"), outputs=("forecast",), returns="array",
+        framework="numpy", reference=_seasonal_naive_reference,
+        cases=(Case("monthly", "season 12, horizon 12", _seasonal_naive_inputs(3, 30, 12, 12)),
+               Case("short_horizon", "season 12, horizon 3", _seasonal_naive_inputs(2, 24, 12, 3)),
+               Case("weekly", "season 7, horizon 5", _seasonal_naive_inputs(4, 7, 7, 5)),
+               Case("one_step", "season 1: the naive forecast", _seasonal_naive_inputs(2, 5, 1, 1)))),
 )}
 
 

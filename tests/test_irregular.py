@@ -1,0 +1,30 @@
+"""Irregular sampling: the data's time structure and the models' inputs."""
+import numpy as np
+import torch
+
+from companion.irregular import FREQUENCY_RANGE, FrequencyEstimator, model_inputs, sampled_sines
+
+
+def test_regular_and_irregular_samples():
+    regular = sampled_sines(50, 30, irregular=False, seed=0, noise=0.0)
+    irregular = sampled_sines(50, 30, irregular=True, seed=0, noise=0.0)
+    assert regular["values"].shape == regular["gaps"].shape == (50, 30)
+    assert torch.allclose(regular["gaps"][:, 1:], torch.tensor(0.5))
+    assert (irregular["gaps"][:, 0] == 0).all() and irregular["gaps"][:, 1:].std() > 0.3
+    assert torch.allclose(irregular["times"], irregular["gaps"].cumsum(1), atol=1e-5)
+    f = irregular["frequency"]
+    assert FREQUENCY_RANGE[0] <= f.min() and f.max() <= FREQUENCY_RANGE[1]
+    # the values are the sine at the sample times: recover the phase from the first sample
+    t, v = irregular["times"].double(), irregular["values"].double()
+    phase = torch.asin(v[:, 0])
+    candidates = [torch.sin(f.double()[:, None] * t + p[:, None]) for p in (phase, np.pi - phase)]
+    error = torch.minimum(*(torch.abs(c - v).max(1).values for c in candidates))
+    assert error.max() < 1e-5
+
+
+def test_model_inputs_and_estimator_shapes():
+    data = sampled_sines(4, 10, irregular=True, seed=1)
+    assert model_inputs(data, with_gaps=False).shape == (4, 10, 1)
+    with_gaps = model_inputs(data, with_gaps=True)
+    assert with_gaps.shape == (4, 10, 2) and torch.equal(with_gaps[..., 1], data["gaps"])
+    assert FrequencyEstimator(2)(with_gaps).shape == (4,)
