@@ -12,14 +12,16 @@ LAB_STAMP := $(VENV)/.installed-lab
 # Training progress bars are for people running a chapter, not for the built book or CI logs.
 book test: export COMPANION_PROGRESS = 0
 
-.PHONY: book test lab clean
+.PHONY: book test lab clean chromium
 
 ## Build the HTML book into _build/html, executing every chapter (cached between builds).
 book: $(BOOK_STAMP)
 	$(BIN)/jupyter-book build . --builder html -W --keep-going
 
-## Run every test: unit tests and every chapter executed under nbval.
-test: $(TEST_STAMP)
+## Run every test: unit tests, every chapter executed under nbval, and the built book in a
+## browser (the book is built first, reusing the execution cache).
+test: $(TEST_STAMP) chromium
+	$(BIN)/jupyter-book build . --builder html -W --keep-going
 	$(BIN)/python -m pytest
 
 ## Open the chapters in JupyterLab, with .md chapters opening as notebooks.
@@ -30,6 +32,12 @@ lab: $(LAB_STAMP)
 
 clean:
 	rm -rf _build .pytest_cache
+
+# The browser test drives Debian's chromium; install it when missing (needs root or sudo).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

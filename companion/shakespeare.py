@@ -98,7 +98,11 @@ def encode(text: str) -> np.ndarray:
     """
     lookup = np.full(128, -1, dtype=np.int64)
     lookup[[ord(c) for c in ALPHABET]] = np.arange(VOCAB_SIZE)
-    codes = np.frombuffer(text.encode("ascii", errors="replace"), dtype=np.uint8)
+    try:
+        codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    except UnicodeEncodeError as error:
+        bad = error.object[error.start]
+        raise ValueError(f"character {bad!r} is not in the alphabet {ALPHABET!r}") from None
     ids = lookup[codes]
     if (ids < 0).any():
         bad = text[int(np.argmax(ids < 0))]

@@ -255,6 +255,9 @@ def _error_text(error: BaseException) -> np.ndarray:
 
 
 def main() -> None:
+    """Entry point of the child: read ``job.json`` and ``inputs.npz`` from the working directory,
+    confine this process, run the submission's exercise cells and then every case, and write
+    ``outputs.npz`` (errors included, under the run's nonce) for the parent to judge."""
     os.umask(0o077)
     with open("job.json", encoding="utf-8") as f:
         job = json.load(f)

@@ -34,6 +34,8 @@ SUFFIXES = (".ipynb", ".md")
 
 @dataclass
 class TestResult:
+    """The outcome of one hidden test for one student: pass or fail, points, and feedback."""
+
     passed: bool
     points: int
     max_points: int
