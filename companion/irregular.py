@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from companion.gru import GRU
+from companion.gru import GRU, GRUCell
 
 FREQUENCY_RANGE = (0.5, 2.0)
 
@@ -74,4 +74,31 @@ class FrequencyEstimator(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, T, input_size)`` -> estimated frequencies ``(B,)``."""
         _, h = self.rnn(x)
+        return self.head(h)[:, 0]
+
+
+class DecayingEstimator(nn.Module):
+    """A GRU cell whose state decays towards zero by the time since the last sample, before each
+    step (the decay of GRU-D, without its other inputs): ``h <- exp(-rate * gap) * h``, with one
+    learned ``rate >= 0`` per unit. Reads values only; the gaps act through the decay.
+
+    Args:
+        hidden_size: ``H``, GRU units.
+    """
+
+    def __init__(self, hidden_size: int = 32):
+        super().__init__()
+        self.cell = GRUCell(1, hidden_size)
+        self.log_rate = nn.Parameter(torch.zeros(hidden_size))
+        self.head = nn.Linear(hidden_size, 1)
+
+    def forward(self, values: torch.Tensor, gaps: torch.Tensor) -> torch.Tensor:
+        """``(B, T)`` values and gaps -> estimated frequencies ``(B,)``."""
+        if values.shape != gaps.shape or values.dim() != 2:
+            raise ValueError(f"values and gaps must both have shape (B, T), got "
+                             f"{tuple(values.shape)} and {tuple(gaps.shape)}")
+        h = values.new_zeros(len(values), self.cell.hidden_size)
+        for x_t, gap in zip(values.unbind(1), gaps.unbind(1)):
+            h = h * torch.exp(-self.log_rate.exp() * gap[:, None])
+            h = self.cell(x_t[:, None], h)
         return self.head(h)[:, 0]

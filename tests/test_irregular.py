@@ -1,8 +1,10 @@
 """Irregular sampling: the data's time structure and the models' inputs."""
 import numpy as np
+import pytest
 import torch
 
-from companion.irregular import FREQUENCY_RANGE, FrequencyEstimator, model_inputs, sampled_sines
+from companion.irregular import (FREQUENCY_RANGE, DecayingEstimator, FrequencyEstimator, model_inputs,
+                                 sampled_sines)
 
 
 def test_regular_and_irregular_samples():
@@ -28,3 +30,24 @@ def test_model_inputs_and_estimator_shapes():
     with_gaps = model_inputs(data, with_gaps=True)
     assert with_gaps.shape == (4, 10, 2) and torch.equal(with_gaps[..., 1], data["gaps"])
     assert FrequencyEstimator(2)(with_gaps).shape == (4,)
+
+
+def test_decay_forgets_everything_before_a_very_long_gap():
+    torch.manual_seed(0)
+    model = DecayingEstimator(hidden_size=6).eval()
+    first, second = torch.randn(3, 5), torch.randn(3, 4)
+    gaps_second = torch.rand(3, 4)
+    together_gaps = torch.cat([torch.rand(3, 5), gaps_second], dim=1)
+    together_gaps[:, 5] = 1e6  # the state is exp(-1e6) * h: nothing survives
+    with torch.no_grad():
+        together = model(torch.cat([first, second], dim=1), together_gaps)
+        alone = model(second, torch.cat([torch.zeros(3, 1), gaps_second[:, 1:]], dim=1))
+    assert torch.allclose(together, alone, atol=1e-6)
+    with torch.no_grad():  # no gap, no decay: the plain cell
+        plain = model(first, torch.zeros(3, 5))
+        h = torch.zeros(3, 6)
+        for t in range(5):
+            h = model.cell(first[:, t:t + 1], h)
+    assert torch.allclose(plain, model.head(h)[:, 0], atol=1e-6)
+    with pytest.raises(ValueError, match=r"shape \(B, T\)"):
+        model(first, torch.zeros(3, 4))
