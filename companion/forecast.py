@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torch import nn
 
 from companion.gru import GRU
+from companion.rnn_types import ManyToOne
 
 #: Months forecast from each origin.
 HORIZON = 12
@@ -119,9 +119,10 @@ class ChangeScaler:
         return series[origins][:, None] + np.cumsum(changes, axis=1)
 
 
-class Forecaster(nn.Module):
-    """Direct multi-step forecaster: the companion GRU reads the window, a linear layer maps its
-    last hidden state to all ``horizon`` scaled changes at once.
+class Forecaster(ManyToOne):
+    """Direct multi-step forecaster: chapter 1's many-to-one model with the companion GRU. The GRU
+    reads the window, a linear layer maps its last hidden state to all ``horizon`` scaled changes
+    at once: ``(B, T, input_size)`` windows -> ``(B, horizon)``.
 
     Args:
         input_size: features per month (3 from :meth:`ChangeScaler.windows`).
@@ -130,14 +131,7 @@ class Forecaster(nn.Module):
     """
 
     def __init__(self, input_size: int = 3, hidden_size: int = 32, horizon: int = HORIZON):
-        super().__init__()
-        self.rnn = GRU(input_size, hidden_size)
-        self.head = nn.Linear(hidden_size, horizon)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``(B, T, input_size)`` windows -> ``(B, horizon)`` scaled changes."""
-        _, h = self.rnn(x)
-        return self.head(h)
+        super().__init__(input_size, hidden_size, horizon, layer=GRU)
 
 
 def mean_absolute_error(forecast: np.ndarray, series: np.ndarray, origins: np.ndarray) -> float:

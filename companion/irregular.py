@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from companion.gru import GRU, GRUCell
+from companion.rnn_types import ManyToOne
 
 FREQUENCY_RANGE = (0.5, 2.0)
 
@@ -58,8 +59,9 @@ def model_inputs(batch: dict[str, torch.Tensor], with_gaps: bool) -> torch.Tenso
     return torch.stack(columns, dim=-1)
 
 
-class FrequencyEstimator(nn.Module):
-    """The companion GRU over the samples, then a linear layer from its last hidden state to ``w``.
+class FrequencyEstimator(ManyToOne):
+    """Chapter 1's many-to-one model with the companion GRU: a linear layer from the last hidden
+    state to ``w``.
 
     Args:
         input_size: 1 (values) or 2 (values and gaps).
@@ -67,14 +69,11 @@ class FrequencyEstimator(nn.Module):
     """
 
     def __init__(self, input_size: int, hidden_size: int = 32):
-        super().__init__()
-        self.rnn = GRU(input_size, hidden_size)
-        self.head = nn.Linear(hidden_size, 1)
+        super().__init__(input_size, hidden_size, 1, layer=GRU)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, T, input_size)`` -> estimated frequencies ``(B,)``."""
-        _, h = self.rnn(x)
-        return self.head(h)[:, 0]
+        return super().forward(x)[:, 0]
 
 
 class DecayingEstimator(nn.Module):
