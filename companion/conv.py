@@ -20,7 +20,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from companion.validation import check_sequence
+from companion.layer import SequenceLayer
+from companion.padding import finish
+from companion.validation import check_lengths, check_sequence
 
 
 class CausalConv1d(nn.Module):
@@ -81,7 +83,7 @@ def blocks_to_see(length: int, kernel_size: int) -> int:
     return blocks
 
 
-class TCN(nn.Module):
+class TCN(SequenceLayer):
     """A temporal convolutional network: causal dilated residual blocks, batch-first.
 
     Args:
@@ -92,11 +94,11 @@ class TCN(nn.Module):
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_blocks: int = 3, kernel_size: int = 2):
-        super().__init__()
         if input_size < 1 or hidden_size < 1 or num_blocks < 1:
             raise ValueError(f"input_size, hidden_size and num_blocks must be >= 1, got "
                              f"{input_size}, {hidden_size}, {num_blocks}")
-        self.input_size, self.hidden_size = input_size, hidden_size
+        super().__init__(input_size, hidden_size)
+        self.hidden_size = hidden_size
         self.kernel_size, self.num_blocks = kernel_size, num_blocks
         sizes = [input_size] + [hidden_size] * num_blocks
         self.blocks = nn.Sequential(*[TemporalBlock(sizes[i], sizes[i + 1], kernel_size, 2 ** i)
@@ -107,21 +109,31 @@ class TCN(nn.Module):
         """Input steps each output sees; see :func:`receptive_field`."""
         return receptive_field(self.kernel_size, self.num_blocks)
 
-    def forward(self, x: torch.Tensor, state: None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor, state: None = None,
+                lengths: torch.Tensor | list[int] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Run over ``x`` ``(B, T, I)``.
 
+        Args:
+            x: inputs ``(B, T, I)``.
+            state: must be ``None``: a TCN has no recurrent state to pass in.
+            lengths: optional true length of each padded sequence, ``(B,)``; the causal
+                convolutions never look ahead, so only the padding's outputs need zeroing.
+
         Returns:
-            ``(outputs, last)``: ``(B, T, H)`` and the last step's output ``(B, H)``, like a
-            recurrent layer's ``(outputs, h_T)``. There is no state to pass in.
+            ``(outputs, last)``: ``(B, T, H)`` and the last (real) step's output ``(B, H)``,
+            like a recurrent layer's ``(outputs, h_T)``.
 
         Raises:
-            ValueError: if ``x`` is not ``(B, T, I)`` of the parameters' dtype, or a state is given.
+            ValueError: if ``x`` is not ``(B, T, I)`` of the parameters' dtype, a length is out
+                of range, or a state is given.
         """
         if state is not None:
             raise ValueError("a TCN has no recurrent state; call it as tcn(x)")
         check_sequence(x, self.input_size, next(self.parameters()).dtype)
+        if lengths is not None:
+            lengths = check_lengths(lengths, x.shape[0], x.shape[1])
         outputs = self.blocks(x)
-        return outputs, outputs[:, -1]
+        return finish(outputs, outputs, outputs[:, -1], lengths)
 
 
 def measured_receptive_field(layer: nn.Module, length: int, input_size: int) -> int:

@@ -22,7 +22,10 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from companion.validation import check_sequence, check_state, check_torch_layer
+from companion.layer import RecurrentLayer
+from companion.padding import finish
+from companion.stack import compose_like
+from companion.validation import check_lengths, check_sequence, check_state, check_torch_layer
 
 
 class GRUStep(NamedTuple):
@@ -174,7 +177,7 @@ class GRUFunction(torch.autograd.Function):
         return d_x, dh, d_W_x, d_W_h, d_x_proj.sum(dim=0), d_recurrent[:, 2 * H:].sum(dim=0)
 
 
-class GRU(nn.Module):
+class GRU(RecurrentLayer):
     """A one-layer, batch-first GRU: :class:`GRUCell`'s parameters, run fast over a sequence.
 
     Args:
@@ -187,34 +190,39 @@ class GRU(nn.Module):
     """
 
     def __init__(self, input_size: int, hidden_size: int):
-        super().__init__()
-        self.input_size = input_size
-        self.hidden_size = hidden_size
+        super().__init__(input_size, hidden_size)
         self.cell = GRUCell(input_size, hidden_size)
 
-    def forward(self, x: torch.Tensor, state: torch.Tensor | None = None
+    def forward(self, x: torch.Tensor, state: torch.Tensor | None = None,
+                lengths: torch.Tensor | list[int] | None = None
                 ) -> tuple[torch.Tensor, torch.Tensor]:
         """Run the GRU over a batch of sequences.
 
         Args:
             x: inputs, shape ``(B, T, I)``.
             state: ``h_0``, shape ``(B, H)``; zeros when ``None``.
+            lengths: optional true length of each padded sequence, shape ``(B,)``: outputs
+                after a sequence's end are zero and its state is the one at its last real step
+                (:func:`companion.padding.finish`).
 
         Returns:
             ``(outputs, h_T)``: the hidden state at every step ``(B, T, H)`` and the last one
             ``(B, H)``.
 
         Raises:
-            ValueError: if a shape or dtype does not match the ones above.
+            ValueError: if a shape, dtype or length does not match the ones above.
         """
         W_x, W_h, b_x, b_hn = self.cell.stacked_weights()
         check_sequence(x, self.input_size, W_x.dtype)
+        if lengths is not None:
+            lengths = check_lengths(lengths, x.shape[0], x.shape[1])
         if state is None:
             state = x.new_zeros(x.shape[0], self.hidden_size)
         else:
             check_state(state, x.shape[0], self.hidden_size, W_x.dtype, name="h_0")
         hs, h_T = GRUFunction.apply(x.transpose(0, 1), state, W_x, W_h, b_x, b_hn)
-        return hs.transpose(0, 1), h_T
+        outputs = hs.transpose(0, 1)  # (B, T, H)
+        return finish(outputs, outputs, h_T, lengths)
 
     def trace(self, x: torch.Tensor, state: torch.Tensor | None = None) -> list[GRUStep]:
         """Run the readable cell step by step and keep everything it computes.
@@ -238,43 +246,53 @@ class GRU(nn.Module):
         return steps
 
     @classmethod
-    def from_torch(cls, module: nn.GRU) -> "GRU":
-        """Build a :class:`GRU` holding the weights of a one-layer ``torch.nn.GRU``.
+    def from_torch(cls, module: nn.GRU) -> nn.Module:
+        """Build the companion equivalent of a ``torch.nn.GRU``, weights copied.
 
         PyTorch stacks the three blocks in ``weight_ih_l0`` ``(3H, I)`` and ``weight_hh_l0``
         ``(3H, H)`` in the order reset, update, new (candidate), and computes
         ``x @ weight_ih_l0.T + h @ weight_hh_l0.T``. Block ``k``'s rows ``[kH, (k+1)H)``,
         transposed, are ``W_x*`` and ``W_h*``. The two biases of r and z add up; the candidate's
-        stay apart, because ``bias_hh`` is inside the reset gate's product.
+        stay apart, because ``bias_hh`` is inside the reset gate's product. Layer ``k`` and its
+        reverse direction have the suffixes ``_lk`` and ``_lk_reverse``.
 
         Args:
-            module: a ``torch.nn.GRU`` with one layer and one direction.
+            module: a ``torch.nn.GRU``, any ``num_layers``, ``bidirectional``, ``dropout`` and
+                ``bias``.
 
         Returns:
-            A new :class:`GRU` with the same dtype, device and outputs as ``module``.
+            A :class:`GRU` for one layer in one direction, otherwise a
+            :class:`~companion.stack.Stacked` of layers (each a
+            :class:`~companion.stack.Bidirectional` when ``bidirectional``), with the same
+            dtype, device, outputs and gradients as ``module``.
 
         Raises:
-            ValueError: if ``module`` is not such a GRU.
+            ValueError: if ``module`` is not a ``torch.nn.GRU``.
         """
         check_torch_layer(module, nn.GRU)
-        w_ih = module.weight_ih_l0
-        layer = cls(module.input_size, module.hidden_size).to(w_ih.device, w_ih.dtype)
+        return compose_like(module, lambda input_size, suffix: cls._one_from_torch(
+            module, input_size, suffix))
+
+    @classmethod
+    def _one_from_torch(cls, module: nn.GRU, input_size: int, suffix: str) -> "GRU":
+        """One layer in one direction of ``module``: the weights named ``*_{suffix}``."""
+        w_ih, w_hh = getattr(module, f"weight_ih_{suffix}"), getattr(module, f"weight_hh_{suffix}")
+        layer = cls(input_size, module.hidden_size).to(w_ih.device, w_ih.dtype)
         cell, H = layer.cell, module.hidden_size
         blocks = {gate: slice(k * H, (k + 1) * H) for k, gate in enumerate(GATES)}
         with torch.no_grad():
             for gate, rows in blocks.items():
                 getattr(cell, f"W_x{gate}").copy_(w_ih[rows].T)
-                getattr(cell, f"W_h{gate}").copy_(module.weight_hh_l0[rows].T)
+                getattr(cell, f"W_h{gate}").copy_(w_hh[rows].T)
             if module.bias:
-                b_ih, b_hh = module.bias_ih_l0, module.bias_hh_l0
+                b_ih = getattr(module, f"bias_ih_{suffix}")
+                b_hh = getattr(module, f"bias_hh_{suffix}")
                 cell.b_r.copy_(b_ih[blocks["r"]] + b_hh[blocks["r"]])
                 cell.b_z.copy_(b_ih[blocks["z"]] + b_hh[blocks["z"]])
                 cell.b_xn.copy_(b_ih[blocks["n"]])
                 cell.b_hn.copy_(b_hh[blocks["n"]])
-            else:
+            else:  # no bias in PyTorch: zero biases that training leaves at zero
                 for name in ("b_r", "b_z", "b_xn", "b_hn"):
                     getattr(cell, name).zero_()
+                    getattr(cell, name).requires_grad_(False)
         return layer
-
-    def extra_repr(self) -> str:
-        return f"input_size={self.input_size}, hidden_size={self.hidden_size}, batch_first=True"

@@ -23,7 +23,11 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from companion.validation import check_sequence, check_state, check_torch_layer
+from companion.layer import RecurrentLayer
+from companion.padding import finish
+from companion.stack import compose_like
+from companion.validation import check_lengths, check_sequence, check_state, check_torch_layer
+
 
 class LSTMStep(NamedTuple):
     """Everything one LSTM step computes, each of shape ``(B, H)``."""
@@ -127,7 +131,8 @@ class LSTMFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, h0, c0, W_x, W_h, b):
         """x ``(T, B, I)``, h0 and c0 ``(B, H)``, W_x ``(I, 4H)``, W_h ``(H, 4H)``, b ``(4H,)``
-        -> hidden states ``(T, B, H)``, ``h_T`` and ``C_T`` ``(B, H)``."""
+        -> hidden states ``(T, B, H)``, ``h_T`` and ``C_T`` ``(B, H)``, cell states ``(T, B, H)``."""
+        ctx.set_materialize_grads(False)  # the cell states' gradient is None unless they are used
         T, B, _ = x.shape
         H = h0.shape[1]
         x_proj = torch.addmm(b, x.reshape(T * B, -1), W_x).view(T, B, 4 * H)  # all steps at once
@@ -146,10 +151,10 @@ class LSTMFunction(torch.autograd.Function):
             torch.addcmul(a[:, H:2 * H] * cs[t], a[:, :H], g, out=cs[t + 1])  # f C + i C~
             torch.mul(a[:, 3 * H:], torch.tanh(cs[t + 1], out=tanh_cs[t]), out=hs[t + 1])
         ctx.save_for_backward(x, W_x, W_h, acts, cs, tanh_cs, hs)
-        return hs[1:], hs[T].clone(), cs[T].clone()
+        return hs[1:], hs[T].clone(), cs[T].clone(), cs[1:]
 
     @staticmethod
-    def backward(ctx, d_hs, d_hT, d_cT):
+    def backward(ctx, d_hs, d_hT, d_cT, d_cs):
         """The gradients of all six inputs of :meth:`forward`, from those of its outputs."""
         x, W_x, W_h, acts, cs, tanh_cs, hs = ctx.saved_tensors
         T, B, _ = x.shape
@@ -167,11 +172,14 @@ class LSTMFunction(torch.autograd.Function):
         del sig_grad
 
         d_pre = x.new_empty(T, B, 4 * H)  # gradients of the pre-activations, every step
-        dh = d_hT.clone()
-        dc = d_cT.clone()
+        dh = x.new_zeros(B, H) if d_hT is None else d_hT.clone()
+        dc = x.new_zeros(B, H) if d_cT is None else d_cT.clone()
         W_h_T = W_h.t().contiguous()  # a contiguous copy makes the T products below faster
         for t in reversed(range(T)):
-            dh += d_hs[t]
+            if d_hs is not None:
+                dh += d_hs[t]
+            if d_cs is not None:
+                dc += d_cs[t]
             dc.addcmul_(dh, dh_to_C[t])
             torch.mul(dc.unsqueeze(1), dC_factors[t], out=d_pre[t, :, :3 * H].view(B, 3, H))
             torch.mul(dh, dh_to_o[t], out=d_pre[t, :, 3 * H:])
@@ -184,7 +192,7 @@ class LSTMFunction(torch.autograd.Function):
         return d_x, dh, dc, d_W_x, d_W_h, flat.sum(dim=0)
 
 
-class LSTM(nn.Module):
+class LSTM(RecurrentLayer):
     """A one-layer, batch-first LSTM: :class:`LSTMCell`'s parameters, run fast over a sequence.
 
     Args:
@@ -197,29 +205,32 @@ class LSTM(nn.Module):
     """
 
     def __init__(self, input_size: int, hidden_size: int):
-        super().__init__()
-        self.input_size = input_size
-        self.hidden_size = hidden_size
+        super().__init__(input_size, hidden_size)
         self.cell = LSTMCell(input_size, hidden_size)
 
-    def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None
+    def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None,
+                lengths: torch.Tensor | list[int] | None = None
                 ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         """Run the LSTM over a batch of sequences.
 
         Args:
             x: inputs, shape ``(B, T, I)``.
             state: ``(h_0, C_0)``, each ``(B, H)``; zeros when ``None``.
+            lengths: optional true length of each padded sequence, shape ``(B,)``: outputs
+                after a sequence's end are zero and its state is the one at its last real step
+                (:func:`companion.padding.finish`).
 
         Returns:
             ``(outputs, (h_T, C_T))``: the hidden state at every step ``(B, T, H)`` and the
             last hidden and cell states, each ``(B, H)``.
 
         Raises:
-            ValueError: if a shape or dtype does not match the ones above.
+            ValueError: if a shape, dtype or length does not match the ones above.
         """
         W_x, W_h, b = self.cell.stacked_weights()
         check_sequence(x, self.input_size, W_x.dtype)
         B, H = x.shape[0], self.hidden_size
+        lengths = None if lengths is None else check_lengths(lengths, B, x.shape[1])
         if state is None:
             h0 = c0 = x.new_zeros(B, H)
         else:
@@ -229,8 +240,13 @@ class LSTM(nn.Module):
             h0, c0 = state
             check_state(h0, B, H, W_x.dtype, name="h_0")
             check_state(c0, B, H, W_x.dtype, name="C_0")
-        hs, h_T, c_T = LSTMFunction.apply(x.transpose(0, 1), h0, c0, W_x, W_h, b)
-        return hs.transpose(0, 1), (h_T, c_T)
+        hs, h_T, c_T, cs = LSTMFunction.apply(x.transpose(0, 1), h0, c0, W_x, W_h, b)
+        outputs = hs.transpose(0, 1)  # (B, T, H)
+        return finish(outputs, (outputs, cs.transpose(0, 1)), (h_T, c_T), lengths)
+
+    def hidden(self, state: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """``h`` of the state ``(h, C)``, shape ``(B, H)``."""
+        return state[0]
 
     def trace(self, x: torch.Tensor,
               state: tuple[torch.Tensor, torch.Tensor] | None = None) -> list[LSTMStep]:
@@ -256,36 +272,48 @@ class LSTM(nn.Module):
         return steps
 
     @classmethod
-    def from_torch(cls, module: nn.LSTM) -> "LSTM":
-        """Build an :class:`LSTM` holding the weights of a one-layer ``torch.nn.LSTM``.
+    def from_torch(cls, module: nn.LSTM) -> nn.Module:
+        """Build the companion equivalent of a ``torch.nn.LSTM``, weights copied.
 
         PyTorch stacks the four gates' weights in ``weight_ih_l0`` ``(4H, I)`` and
         ``weight_hh_l0`` ``(4H, H)`` in the order input, forget, cell (candidate), output, and
         computes ``x @ weight_ih_l0.T + h @ weight_hh_l0.T``. So gate ``k``'s rows ``[kH, (k+1)H)``,
         transposed, are the ``h`` and ``x`` parts of the cell's ``W_*``; the two biases add up.
+        Layer ``k`` and its reverse direction have the suffixes ``_lk`` and ``_lk_reverse``.
 
         Args:
-            module: a ``torch.nn.LSTM`` with one layer, one direction and no projection.
+            module: a ``torch.nn.LSTM`` without projection (``proj_size=0``), any
+                ``num_layers``, ``bidirectional``, ``dropout`` and ``bias``.
 
         Returns:
-            A new :class:`LSTM` with the same dtype, device and outputs as ``module``.
+            An :class:`LSTM` for one layer in one direction, otherwise a
+            :class:`~companion.stack.Stacked` of layers (each a
+            :class:`~companion.stack.Bidirectional` when ``bidirectional``), with the same
+            dtype, device, outputs and gradients as ``module``.
 
         Raises:
             ValueError: if ``module`` is not such an LSTM.
         """
         check_torch_layer(module, nn.LSTM, proj_size=0)
-        w_ih, w_hh = module.weight_ih_l0, module.weight_hh_l0
-        layer = cls(module.input_size, module.hidden_size).to(w_ih.device, w_ih.dtype)
+        return compose_like(module, lambda input_size, suffix: cls._one_from_torch(
+            module, input_size, suffix))
+
+    @classmethod
+    def _one_from_torch(cls, module: nn.LSTM, input_size: int, suffix: str) -> "LSTM":
+        """One layer in one direction of ``module``: the weights named ``*_{suffix}``."""
+        w_ih, w_hh = getattr(module, f"weight_ih_{suffix}"), getattr(module, f"weight_hh_{suffix}")
+        layer = cls(input_size, module.hidden_size).to(w_ih.device, w_ih.dtype)
         H = module.hidden_size
-        torch_order = {"i": 0, "f": 1, "C": 2, "o": 3}
         with torch.no_grad():
-            for gate, k in torch_order.items():
+            for k, gate in enumerate(GATES):  # PyTorch's block order is the same
                 rows = slice(k * H, (k + 1) * H)
                 weight = torch.cat([w_hh[rows].T, w_ih[rows].T], dim=0)  # (H + I, H)
                 getattr(layer.cell, f"W_{gate}").copy_(weight)
-                bias = module.bias_ih_l0[rows] + module.bias_hh_l0[rows] if module.bias else 0.0
-                getattr(layer.cell, f"b_{gate}").copy_(bias)
+                bias = getattr(layer.cell, f"b_{gate}")
+                if module.bias:
+                    bias.copy_(getattr(module, f"bias_ih_{suffix}")[rows]
+                               + getattr(module, f"bias_hh_{suffix}")[rows])
+                else:  # no bias in PyTorch: a zero bias that training leaves at zero
+                    bias.zero_()
+                    bias.requires_grad_(False)
         return layer
-
-    def extra_repr(self) -> str:
-        return f"input_size={self.input_size}, hidden_size={self.hidden_size}, batch_first=True"

@@ -19,6 +19,9 @@ import math
 import torch
 from torch import nn
 
+from companion.layer import RecurrentLayer
+from companion.padding import finish
+from companion.stack import compose_like
 from companion.validation import check_lengths, check_sequence, check_state, check_torch_layer
 
 
@@ -62,7 +65,7 @@ class RNNCell(nn.Module):
         return f"input_size={self.input_size}, hidden_size={self.hidden_size}"
 
 
-class RNN(nn.Module):
+class RNN(RecurrentLayer):
     """A one-layer, batch-first vanilla RNN built on :class:`RNNCell`'s parameters.
 
     Args:
@@ -76,9 +79,7 @@ class RNN(nn.Module):
     """
 
     def __init__(self, input_size: int, hidden_size: int):
-        super().__init__()
-        self.input_size = input_size
-        self.hidden_size = hidden_size
+        super().__init__(input_size, hidden_size)
         self.cell = RNNCell(input_size, hidden_size)
 
     def forward(
@@ -92,75 +93,76 @@ class RNN(nn.Module):
         Args:
             x: inputs, shape ``(B, T, I)``.
             state: initial hidden state ``h_0``, shape ``(B, H)``; zeros when ``None``.
-            lengths: optional true length of each padded sequence, shape ``(B,)``. A sequence's
-                state stops changing after its last real step, and its outputs beyond it are
-                zero, which is what ``pack_padded_sequence`` gives in PyTorch.
+            lengths: optional true length of each padded sequence, shape ``(B,)``. Outputs after a
+                sequence's end are zero and its state is the one at its last real step, which is
+                what ``pack_padded_sequence`` gives in PyTorch (see :mod:`companion.padding`).
 
         Returns:
             ``(outputs, h)``: the hidden state at every step, shape ``(B, T, H)``, and the last
             hidden state (at each sequence's own last step), shape ``(B, H)``.
 
         Raises:
-            ValueError: if a shape or dtype does not match the ones above.
+            ValueError: if a shape, dtype or length does not match the ones above.
         """
         cell = self.cell
         check_sequence(x, self.input_size, cell.W_xh.dtype)
         B, T, _ = x.shape
+        lengths = None if lengths is None else check_lengths(lengths, B, T)
         if state is None:
             h = x.new_zeros(B, self.hidden_size)
         else:
             check_state(state, B, self.hidden_size, cell.W_xh.dtype)
             h = state
-        keep = None
-        if lengths is not None:
-            steps = torch.arange(T).unsqueeze(0)                       # (1, T)
-            keep = (steps < check_lengths(lengths, B, T).unsqueeze(1))  # (B, T)
-            keep = keep.to(x.device).unsqueeze(-1)                      # (B, T, 1)
 
         x_proj = x @ cell.W_xh + cell.b  # (B, T, H): every step's input term in one matmul
         outputs = []
         # unbind, not x_proj[:, t]: indexing would make backward build a (B, T, H) zero tensor
         # for every step; unbind's backward stacks all T step gradients once.
-        for t, x_proj_t in enumerate(x_proj.unbind(dim=1)):
-            h_new = torch.tanh(x_proj_t + h @ cell.W_hh)  # (B, H)
-            if keep is None:
-                h = h_new
-                outputs.append(h)
-            else:
-                h = torch.where(keep[:, t], h_new, h)
-                outputs.append(h_new * keep[:, t])
-        return torch.stack(outputs, dim=1), h
+        for x_proj_t in x_proj.unbind(dim=1):
+            h = torch.tanh(x_proj_t + h @ cell.W_hh)  # (B, H)
+            outputs.append(h)
+        outputs = torch.stack(outputs, dim=1)  # (B, T, H)
+        return finish(outputs, outputs, h, lengths)
 
     @classmethod
-    def from_torch(cls, module: nn.RNN) -> "RNN":
-        """Build an :class:`RNN` holding the weights of a one-layer ``torch.nn.RNN``.
+    def from_torch(cls, module: nn.RNN) -> nn.Module:
+        """Build the companion equivalent of a ``torch.nn.RNN``, weights copied.
 
         PyTorch stores ``weight_ih_l0`` as ``(H, I)`` and computes ``x @ weight_ih_l0.T``, and it
         keeps two bias vectors that are always added together. So ``W_xh = weight_ih_l0.T``,
-        ``W_hh = weight_hh_l0.T`` and ``b = bias_ih_l0 + bias_hh_l0``. The companion layer is
+        ``W_hh = weight_hh_l0.T`` and ``b = bias_ih_l0 + bias_hh_l0``; layer ``k`` and its
+        reverse direction have the suffixes ``_lk`` and ``_lk_reverse``. The companion layer is
         always batch-first; build the PyTorch one with ``batch_first=True`` to compare outputs.
 
         Args:
-            module: a ``torch.nn.RNN`` with ``num_layers=1``, ``bidirectional=False`` and
-                ``nonlinearity='tanh'``.
+            module: a ``torch.nn.RNN`` with ``nonlinearity='tanh'``, any ``num_layers``,
+                ``bidirectional``, ``dropout`` and ``bias``.
 
         Returns:
-            A new :class:`RNN` with the same dtype, device and outputs as ``module``.
+            An :class:`RNN` for one layer in one direction, otherwise a
+            :class:`~companion.stack.Stacked` of layers (each a
+            :class:`~companion.stack.Bidirectional` when ``bidirectional``), with the same
+            dtype, device, outputs and gradients as ``module``.
 
         Raises:
             ValueError: if ``module`` is not such an RNN.
         """
         check_torch_layer(module, nn.RNN, nonlinearity="tanh")
-        weight_ih = module.weight_ih_l0
-        layer = cls(module.input_size, module.hidden_size).to(weight_ih.device, weight_ih.dtype)
+        return compose_like(module, lambda input_size, suffix: cls._one_from_torch(
+            module, input_size, suffix))
+
+    @classmethod
+    def _one_from_torch(cls, module: nn.RNN, input_size: int, suffix: str) -> "RNN":
+        """One layer in one direction of ``module``: the weights named ``*_{suffix}``."""
+        weight_ih = getattr(module, f"weight_ih_{suffix}")
+        layer = cls(input_size, module.hidden_size).to(weight_ih.device, weight_ih.dtype)
         with torch.no_grad():
             layer.cell.W_xh.copy_(weight_ih.T)
-            layer.cell.W_hh.copy_(module.weight_hh_l0.T)
+            layer.cell.W_hh.copy_(getattr(module, f"weight_hh_{suffix}").T)
             if module.bias:
-                layer.cell.b.copy_(module.bias_ih_l0 + module.bias_hh_l0)
-            else:
+                layer.cell.b.copy_(getattr(module, f"bias_ih_{suffix}")
+                                   + getattr(module, f"bias_hh_{suffix}"))
+            else:  # no bias in PyTorch: a zero bias that training leaves at zero
                 layer.cell.b.zero_()
+                layer.cell.b.requires_grad_(False)
         return layer
-
-    def extra_repr(self) -> str:
-        return f"input_size={self.input_size}, hidden_size={self.hidden_size}, batch_first=True"

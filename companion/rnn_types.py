@@ -18,6 +18,8 @@ Chapter :ref:`rnn-basics`, section :ref:`rnn-types`.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
@@ -25,30 +27,33 @@ from companion.rnn import RNN
 
 
 class RNNWithHead(nn.Module):
-    """An :class:`~companion.rnn.RNN` followed by a linear output layer, ``y = h W_hy + b_y``.
+    """A recurrent layer followed by a linear output layer, ``y = h W_hy + b_y``.
 
     The base of :class:`OneToOne`, :class:`ManyToOne` and :class:`ManyToMany`, which differ only in
-    what they feed the RNN and which hidden states the head reads.
+    what they feed the layer and which hidden states the head reads.
 
     Args:
         input_size: ``I``.
         hidden_size: ``H``.
         output_size: ``O``.
-        layer: the recurrent layer class, ``RNN`` by default; any companion layer with the
-            same constructor and ``forward(x) -> (outputs, state)`` works, e.g.
-            :class:`companion.lstm.LSTM`, whose state is the pair ``(h, C)``.
+        layer: makes the recurrent layer as ``layer(input_size, hidden_size)``:
+            :class:`~companion.rnn.RNN` by default, or any layer that follows the companion's
+            contract (:mod:`companion.layer`), e.g. :class:`companion.lstm.LSTM`, whose state is
+            the pair ``(h, C)``, or a function building a
+            :class:`~companion.stack.Bidirectional` or :class:`~companion.stack.Stacked` one.
+            The head reads the layer's ``output_size`` features.
     """
 
     def __init__(self, input_size: int, hidden_size: int, output_size: int,
-                 layer: type[nn.Module] = RNN):
+                 layer: Callable[[int, int], nn.Module] = RNN):
         super().__init__()
         self.rnn = layer(input_size, hidden_size)
-        self.head = nn.Linear(hidden_size, output_size)
+        self.head = nn.Linear(self.rnn.output_size, output_size)
 
     def run(self, x: torch.Tensor, lengths: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
-        """The layer's outputs ``(B, T, H)`` and last hidden state ``(B, H)``."""
-        outputs, state = self.rnn(x) if lengths is None else self.rnn(x, lengths=lengths)
-        return outputs, state[0] if isinstance(state, tuple) else state  # LSTM: (h, C)
+        """The layer's outputs ``(B, T, H)`` and the hidden state in its final state ``(B, H)``."""
+        outputs, state = self.rnn(x, lengths=lengths)
+        return outputs, self.rnn.hidden(state)
 
 
 class OneToOne(RNNWithHead):

@@ -21,7 +21,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from companion.validation import check_sequence, check_state
+from companion.layer import RecurrentLayer
+from companion.padding import finish
+from companion.validation import check_lengths, check_sequence, check_state
 
 
 def _check_pair(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None) -> None:
@@ -135,7 +137,7 @@ def _log_g(x: torch.Tensor) -> torch.Tensor:
     return torch.where(x >= 0, torch.log(F.relu(x) + 0.5), -F.softplus(-x))
 
 
-class LinearRecurrence(nn.Module):
+class LinearRecurrence(RecurrentLayer):
     """A layer whose recurrence is ``h_t = a_t * h_{t-1} + b_t`` with ``a_t, b_t`` computed from
     ``x_t`` alone; subclasses say how, in :meth:`coefficients`.
 
@@ -146,8 +148,7 @@ class LinearRecurrence(nn.Module):
     """
 
     def __init__(self, input_size: int, hidden_size: int, blocks: int):
-        super().__init__()
-        self.input_size, self.hidden_size = input_size, hidden_size
+        super().__init__(input_size, hidden_size)
         self.linear = nn.Linear(input_size, blocks * hidden_size)
 
     def coefficients(self, x: torch.Tensor, log: bool) -> tuple[torch.Tensor, torch.Tensor]:
@@ -159,11 +160,14 @@ class LinearRecurrence(nn.Module):
         raise NotImplementedError
 
     def forward(self, x: torch.Tensor, state: torch.Tensor | None = None,
+                lengths: torch.Tensor | list[int] | None = None,
                 mode: str = "parallel") -> tuple[torch.Tensor, torch.Tensor]:
         """Run over ``x`` ``(B, T, I)``.
 
         Args:
             state: ``h_0`` ``(B, H)``, any sign; zeros when None.
+            lengths: optional true length of each padded sequence, ``(B,)``: outputs after a
+                sequence's end are zero and its state is the one at its last real step.
             mode: ``"parallel"`` (a chunked log-space scan, or :func:`scan_parallel` from a
                 given state) or ``"sequential"`` (:func:`scan_sequential`, a loop).
 
@@ -171,9 +175,11 @@ class LinearRecurrence(nn.Module):
             ``(outputs, h_T)``: ``(B, T, H)`` and ``(B, H)``.
 
         Raises:
-            ValueError: on a wrong shape or dtype, or an unknown mode.
+            ValueError: on a wrong shape, dtype or length, or an unknown mode.
         """
         check_sequence(x, self.input_size, self.linear.weight.dtype)
+        if lengths is not None:
+            lengths = check_lengths(lengths, x.shape[0], x.shape[1])
         if state is not None:
             check_state(state, x.shape[0], self.hidden_size, self.linear.weight.dtype)
         if mode not in ("parallel", "sequential"):
@@ -184,7 +190,7 @@ class LinearRecurrence(nn.Module):
             h = scan_parallel(*self.coefficients(x, log=False), state)
         else:
             h = scan_sequential(*self.coefficients(x, log=False), state)
-        return h, h[:, -1]
+        return finish(h, h, h[:, -1], lengths)
 
 
 class MinGRU(LinearRecurrence):

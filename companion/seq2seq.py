@@ -21,6 +21,8 @@ from torch.nn import functional as F
 
 from companion.dates import EOS, PAD, SOS
 from companion.gru import GRU, GRUCell
+from companion.padding import step_mask
+from companion.stack import Bidirectional
 from companion.validation import check_lengths
 
 
@@ -49,17 +51,6 @@ def check_tokens(tokens: object, lengths: object = None, name: str = "source") -
     return None if lengths is None else check_lengths(lengths, tokens.shape[0], tokens.shape[1])
 
 
-def reverse_within_lengths(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """Reverse each sequence of a right-padded batch ``(B, S, ...)`` within its own length,
-    leaving the padding where it is. Applying it twice gives ``x`` back."""
-    S = x.shape[1]
-    positions = torch.arange(S).unsqueeze(0)                      # (1, S)
-    last = (lengths - 1).unsqueeze(1)                              # (B, 1)
-    index = torch.where(positions <= last, last - positions, positions)  # (B, S)
-    index = index.view(*index.shape, *([1] * (x.dim() - 2))).expand_as(x)
-    return x.gather(1, index)
-
-
 class Encoder(nn.Module):
     """Embeds source tokens and runs a GRU over them (two, one per direction, if bidirectional).
 
@@ -73,24 +64,18 @@ class Encoder(nn.Module):
     def __init__(self, vocab_size: int, embed_size: int, hidden_size: int, bidirectional: bool = False):
         super().__init__()
         self.embed = nn.Embedding(vocab_size, embed_size, padding_idx=PAD)
-        self.forward_rnn = GRU(embed_size, hidden_size)
-        self.backward_rnn = GRU(embed_size, hidden_size) if bidirectional else None
-        self.output_size = hidden_size * (2 if bidirectional else 1)
+        forward_rnn = GRU(embed_size, hidden_size)
+        self.rnn = (Bidirectional(forward_rnn, GRU(embed_size, hidden_size)) if bidirectional
+                    else forward_rnn)
+        self.output_size = self.rnn.output_size
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> Memory:
         """Encode ``tokens`` ``(B, S)`` with ``lengths`` ``(B,)``; ``Memory.keys`` is left None."""
         lengths = check_tokens(tokens, lengths)
-        x = self.embed(tokens)                                         # (B, S, embed)
-        rows = torch.arange(tokens.shape[0])
-        outputs, _ = self.forward_rnn(x)
-        final = outputs[rows, lengths - 1]  # right padding: later steps are past the end
-        if self.backward_rnn is not None:
-            backward, _ = self.backward_rnn(reverse_within_lengths(x, lengths))
-            backward = reverse_within_lengths(backward, lengths)
-            outputs = torch.cat([outputs, backward], dim=2)
-            final = torch.cat([final, backward[:, 0]], dim=1)  # it read position 0 last
-        mask = torch.arange(tokens.shape[1]).unsqueeze(0) < lengths.unsqueeze(1)
-        return Memory(outputs * mask.unsqueeze(2), final, mask, None)
+        # Told the lengths, the layer zeroes the outputs at padding and returns each sequence's
+        # state at its own last token; a backward direction starts there too.
+        outputs, state = self.rnn(self.embed(tokens), lengths=lengths)  # (B, S, E)
+        return Memory(outputs, self.rnn.hidden(state), step_mask(lengths, tokens.shape[1]), None)
 
 
 class AdditiveAttention(nn.Module):

@@ -16,7 +16,6 @@ from torch import nn
 from torch.nn import functional as F
 
 from companion.gru import GRU
-from companion.validation import check_lengths
 
 
 PAD, UNKNOWN = 0, 1
@@ -79,9 +78,7 @@ class TextClassifier(nn.Module):
         """Class logits, ``(B, L)`` ids and ``(B,)`` lengths -> ``(B, classes)``."""
         if ids.dim() != 2 or ids.dtype != torch.int64:
             raise ValueError(f"ids must be an int64 tensor of shape (B, L), got {ids.dtype} {tuple(ids.shape)}")
-        check_lengths(lengths, ids.shape[0], ids.shape[1])
-        outputs, _ = self.rnn(self.embed(ids))
-        last = outputs[torch.arange(len(ids)), lengths - 1]
+        _, last = self.rnn(self.embed(ids), lengths=lengths)  # state at each text's last token
         return self.head(last)
 
 

@@ -26,6 +26,7 @@ from torch import nn
 from tqdm import tqdm
 
 from companion.data import adding_problem
+from companion.padding import State, detach_state
 
 Batch = Sequence[torch.Tensor]
 
@@ -161,7 +162,7 @@ def fit(model: nn.Module, loss_fn: Callable[[nn.Module, Batch], torch.Tensor],
 
 
 def forward_truncated(layer: nn.Module, x: torch.Tensor, k: int,
-                      state: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                      state: State | None = None) -> tuple[torch.Tensor, State]:
     """Run a recurrent layer with truncated BPTT: gradients flow back at most ``k`` steps.
 
     The sequence is cut into chunks of ``k`` steps; the state passed from one chunk to the next
@@ -169,12 +170,13 @@ def forward_truncated(layer: nn.Module, x: torch.Tensor, k: int,
     crosses a chunk boundary. A dependency longer than ``k`` steps gets no gradient at all.
 
     Args:
-        layer: a batch-first layer ``layer(x, state) -> (outputs, state)`` (the companion's
-            ``RNN``, or an ``nn.RNN``/``nn.GRU`` with ``batch_first=True`` given a
-            ``(1, B, H)`` state).
+        layer: a batch-first layer ``layer(x, state) -> (outputs, state)``: any companion layer
+            (an LSTM's state ``(h, C)`` and a :class:`~companion.stack.Stacked` layer's tuple of
+            states are detached part by part), or an ``nn.RNN``/``nn.LSTM``/``nn.GRU`` with
+            ``batch_first=True``.
         x: inputs, shape ``(B, T, I)``.
         k: truncation length, ``k >= 1``.
-        state: initial hidden state, or ``None`` for zeros.
+        state: initial state in the layer's own structure, or ``None`` for zeros.
 
     Returns:
         ``(outputs, state)`` as the layer returns them, outputs ``(B, T, H)``.
@@ -183,9 +185,7 @@ def forward_truncated(layer: nn.Module, x: torch.Tensor, k: int,
         raise ValueError(f"k must be >= 1, got {k}")
     outputs = []
     for chunk in x.split(k, dim=1):
-        if state is not None:
-            state = state.detach()
-        out, state = layer(chunk, state)
+        out, state = layer(chunk, detach_state(state))
         outputs.append(out)
     return torch.cat(outputs, dim=1), state
 

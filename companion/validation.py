@@ -105,9 +105,9 @@ def check_lengths(lengths: object, batch_size: int, max_length: int) -> torch.Te
 def check_torch_layer(module: object, torch_cls: type, **required: object) -> None:
     """Check that ``module`` is a ``torch_cls`` that a companion layer's ``from_torch`` can copy.
 
-    The companion layers are one layer in one direction, so ``num_layers=1`` and
-    ``bidirectional=False`` are always required; ``required`` adds settings of that class,
-    e.g. ``proj_size=0`` for ``torch.nn.LSTM``.
+    Any ``num_layers``, ``bidirectional``, ``dropout`` and ``bias`` can be copied; ``required``
+    names the settings of that class that cannot vary, e.g. ``proj_size=0`` for
+    ``torch.nn.LSTM``.
 
     Raises:
         ValueError: if ``module`` has another type, or a setting other than the required one.
@@ -115,9 +115,8 @@ def check_torch_layer(module: object, torch_cls: type, **required: object) -> No
     name = f"torch.nn.{torch_cls.__name__}"
     if not isinstance(module, torch_cls):
         raise ValueError(f"from_torch expects a {name}, got {type(module).__name__}")
-    required = {"num_layers": 1, "bidirectional": False, **required}
     got = {key: getattr(module, key) for key in required}
     if got != required:
         wanted = ", ".join(f"{key}={value!r}" for key, value in required.items())
         found = ", ".join(f"{key}={value!r}" for key, value in got.items())
-        raise ValueError(f"from_torch supports one layer, one direction ({wanted}); got {found}")
+        raise ValueError(f"from_torch copies a {name} with {wanted}; got {found}")

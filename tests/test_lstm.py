@@ -144,8 +144,8 @@ def test_bad_input_raises_clear_value_error():
         layer(torch.randn(2, 5, 3), (torch.zeros(2, 4), torch.zeros(1, 2, 4)))
     with pytest.raises(ValueError, match="torch.nn.LSTM"):
         LSTM.from_torch(nn.GRU(3, 4))
-    with pytest.raises(ValueError, match="one layer"):
-        LSTM.from_torch(nn.LSTM(3, 4, num_layers=2))
+    with pytest.raises(ValueError, match="proj_size=0"):
+        LSTM.from_torch(nn.LSTM(3, 4, proj_size=2))
     with pytest.raises(ValueError, match=">= 1"):
         LSTMCell(0, 4)
 

@@ -2,7 +2,14 @@
 import torch
 from torch import nn
 
+import pytest
+
+from companion.conv import TCN
+from companion.gru import GRU
+from companion.lstm import LSTM
 from companion.rnn import RNN
+from companion.scan import MinGRU
+from companion.stack import Bidirectional, Stacked
 from companion.rnn_types import EncoderDecoder, Generator, ManyToMany, ManyToOne, OneToMany, OneToOne
 
 B, T, I, H, O = 3, 6, 4, 8, 2
@@ -92,15 +99,16 @@ def test_every_pattern_is_built_on_the_companion_rnn():
         assert not any(isinstance(m, (nn.RNN, nn.LSTM, nn.GRU)) for m in model.modules())
 
 
-def test_heads_work_on_an_lstm_layer():
-    from companion.lstm import LSTM
-
+@pytest.mark.parametrize("layer", [RNN, LSTM, GRU, MinGRU, TCN, lambda i, h: Bidirectional(
+    LSTM(i, h), GRU(i, h)), lambda i, h: Stacked([GRU(i, h), LSTM(h, h)])])
+def test_heads_take_lengths_with_any_layer_and_padding_changes_nothing(layer):
+    """Oracle: each sequence run alone, without padding."""
     torch.manual_seed(0)
-    to_one = ManyToOne(3, 5, 2, layer=LSTM)
-    to_many = ManyToMany(3, 5, 2, layer=LSTM)
-    x = torch.randn(4, 7, 3)
-    _, (h_T, _) = to_one.rnn(x)
-    torch.testing.assert_close(to_one(x), to_one.head(h_T))
-    outputs, _ = to_many.rnn(x)
-    torch.testing.assert_close(to_many(x), to_many.head(outputs))
-    assert to_many(x).shape == (4, 7, 2)
+    to_one, to_many = ManyToOne(3, 5, 2, layer=layer), ManyToMany(3, 5, 2, layer=layer)
+    x, lengths = torch.randn(4, 7, 3), torch.tensor([7, 2, 1, 5])
+    one, many = to_one(x, lengths), to_many(x, lengths)
+    assert one.shape == (4, 2) and many.shape == (4, 7, 2)
+    for b, n in enumerate(lengths.tolist()):
+        alone = x[b:b + 1, :n]
+        torch.testing.assert_close(one[b], to_one(alone)[0])
+        torch.testing.assert_close(many[b, :n], to_many(alone)[0])

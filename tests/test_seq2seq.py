@@ -5,8 +5,7 @@ import torch
 
 from companion.dates import EOS, PAD, SOS, date_splits, pair_tensors, vocab_for
 from companion.seq2seq import (AdditiveAttention, Encoder, Seq2Seq, beam_search, evaluate,
-                               greedy_decode, masked_cross_entropy, reverse_within_lengths,
-                               train_translator)
+                               greedy_decode, masked_cross_entropy, train_translator)
 
 SPLITS = date_splits(64, 8, 16, seed=0)
 VOCAB = vocab_for(SPLITS)
@@ -83,13 +82,9 @@ def test_bidirectional_encoder_reads_each_sequence_backwards_within_its_length()
     row = int(lengths.argmin())
     n = int(lengths[row])
     embedded = encoder.embed(source[row:row + 1, :n])
-    backward, _ = encoder.backward_rnn(embedded.flip(1))
+    backward, _ = encoder.rnn.backward_layer(embedded.flip(1))
     torch.testing.assert_close(memory.outputs[row, :n, 16:], backward[0].flip(0))
     torch.testing.assert_close(memory.final[row, 16:], backward[0, -1])
-    x = torch.arange(12.0).view(2, 6)
-    twice = reverse_within_lengths(reverse_within_lengths(x, torch.tensor([6, 3])), torch.tensor([6, 3]))
-    assert torch.equal(twice, x)
-    assert reverse_within_lengths(x, torch.tensor([6, 3]))[1].tolist() == [8, 7, 6, 9, 10, 11]
 
 
 def test_masked_loss_is_the_mean_over_real_tokens():

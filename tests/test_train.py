@@ -6,7 +6,10 @@ import pytest
 import torch
 from torch import nn
 
+from companion.gru import GRU
+from companion.lstm import LSTM
 from companion.rnn import RNN
+from companion.stack import Stacked
 from companion.train import (
     batches_from,
     fit,
@@ -93,14 +96,17 @@ def test_fit_rejects_unknown_optimizer():
         fit(nn.Linear(1, 1), mse, lambda s: None, 1, optimizer="rmsprop")
 
 
-def test_forward_truncated_keeps_values_and_cuts_long_gradient_paths():
+@pytest.mark.parametrize("make_layer", [
+    lambda: RNN(2, 4), lambda: LSTM(2, 4), lambda: Stacked([LSTM(2, 4), GRU(4, 4)])])
+def test_forward_truncated_keeps_values_and_cuts_long_gradient_paths(make_layer):
+    """With any layer's state: a tensor, an LSTM's (h, C), a stack's tuple of both."""
     torch.manual_seed(0)
-    layer = RNN(2, 4)
+    layer = make_layer()
     x = torch.randn(3, 10, 2, requires_grad=True)
-    full, h_full = layer(x)
-    cut, h_cut = forward_truncated(layer, x, k=4)
+    full, state_full = layer(x)
+    cut, state_cut = forward_truncated(layer, x, k=4)
     torch.testing.assert_close(cut, full)
-    torch.testing.assert_close(h_cut, h_full)
+    torch.testing.assert_close(state_cut, state_full)
 
     def input_gradient(outputs, t):
         (grad,) = torch.autograd.grad(outputs[:, t].sum(), x, retain_graph=True)
