@@ -1,7 +1,7 @@
 """Is chapter 3's adding-problem result luck? Train its recipe on several seeds and print each test MSE.
 
 The recipe is the chapter's: ``ManyToOne(2, 32, 1, layer=LSTM)`` with the forget bias set to
-``--forget-bias``, trained by ``companion.train.train_on_adding`` at T = 100. Each seed changes
+``--forget-bias``, trained by ``companion.data.memory_tasks.train_on_adding`` at T = 100. Each seed changes
 both the initial weights and the training batches. Expect a few minutes on 2 cores.
 
     .venv/bin/python -m benchmarks.adding_lstm_seeds [--save] [--seeds 0 1 2 3 4] [--steps 600]
@@ -12,11 +12,12 @@ import argparse
 
 import torch
 
-from companion.data import ADDING_BASELINE_MSE
+from companion.data.memory_tasks import ADDING_BASELINE_MSE
 from companion.lstm import LSTM
 from companion.rnn_types import ManyToOne
-from companion.timing import save_results
-from companion.train import seed_everything, train_on_adding
+from benchmarks.records import save_results
+from companion.data.memory_tasks import train_on_adding
+from companion.train import seed_everything
 
 CHAPTER_RECIPE = {"hidden": 32, "steps": 600, "lr": 0.02, "forget_bias": 1.0}
 
@@ -42,8 +43,7 @@ def main() -> None:
     print(f"{solved} of {len(results)} seeds reach test MSE <= 0.01")
     if args.save:
         settings = {k: v for k, v in vars(args).items() if k != "save"}
-        modules = ("lstm", "train", "data", "rnn_types")
-        print("saved", save_results("adding_lstm_seeds", results, settings, modules))
+        print("saved", save_results("adding_lstm_seeds", results, settings))
 
 
 if __name__ == "__main__":

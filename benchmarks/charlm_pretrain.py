@@ -13,8 +13,9 @@ from __future__ import annotations
 import argparse
 
 from benchmarks.common import start
-from companion import charlm, shakespeare
-from companion.timing import RECORDS, save_results
+from companion.applications import charlm
+from companion.data import shakespeare
+from benchmarks.records import RECORDS, save_results
 from companion.train import fit, seed_everything
 
 RECIPE = {"layer": "gru", "hidden_size": 512, "embedding_size": 32, "batch_size": 32,
@@ -56,8 +57,7 @@ def main() -> None:
     if args.save:
         settings = {**RECIPE, "vocab_size": shakespeare.VOCAB_SIZE}
         charlm.save_weights(model, WEIGHTS, settings)
-        print("saved", WEIGHTS, save_results("charlm_pretrain", results, settings,
-                                             ("charlm", "shakespeare", "gru", "train")))
+        print("saved", WEIGHTS, save_results("charlm_pretrain", results, settings))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from benchmarks.common import backward_of, start
 from companion.budget import parameter_count
 from companion.conv import TCN, blocks_to_see
 from companion.gru import GRU
-from companion.timing import interleaved_medians, save_results
+from benchmarks.records import interleaved_medians, save_results
 
 LENGTHS = (64, 256, 1024, 4096)
 SETTINGS = {"B": 16, "I": 8, "H": 64, "tcn_channels": 24, "fixed_blocks": 6, "kernel_size": 2,
@@ -45,7 +45,7 @@ def main() -> None:
         print(f"T={T:5d}: " + ", ".join(f"{k} {v * 1e3:8.1f} ms" for k, v in medians.items())
               + f"  (whole-sequence TCN: {blocks} blocks)", flush=True)
     if args.save:
-        print("saved", save_results("cnn_vs_rnn_timing", results, s, ("conv", "gru")))
+        print("saved", save_results("cnn_vs_rnn_timing", results, s))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """What the benchmark scripts share: the course's benchmark sizes and the printed report.
 
-The timing itself is :func:`companion.timing.interleaved_medians`.
+The timing itself is :func:`benchmarks.records.interleaved_medians`.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from companion.timing import interleaved_medians, save_record
+from benchmarks.records import interleaved_medians, save_record
 
 SIZES = (("T", 100), ("B", 64), ("I", 128), ("H", 256), ("repeats", 15), ("threads", 2))
 
@@ -59,14 +59,16 @@ def report(medians: dict[str, float], reference: str, args: argparse.Namespace) 
         print(f"  {name:22s} {median * 1e3:8.2f} ms   ratio to {reference} {median / base:5.2f}")
 
 
-def naive_cell_loop(layer: nn.Module, x: torch.Tensor) -> torch.Tensor:
+def naive_cell_loop(layer: nn.Module, x: torch.Tensor, state=None) -> torch.Tensor:
     """The naive way to run a layer: its readable cell once per step, ``x[:, t]`` indexed, every
-    operation recorded by autograd. For cells called as ``cell(x_t, h) -> h`` (RNN, GRU)."""
-    h = x.new_zeros(x.shape[0], layer.hidden_size)
+    operation recorded by autograd. Any companion cell, ``cell(x_t, state) -> state``; ``state``
+    defaults to a zero ``h`` ``(B, H)`` (an LSTM passes its ``(h, C)``)."""
+    if state is None:
+        state = x.new_zeros(x.shape[0], layer.hidden_size)
     outputs = []
     for t in range(x.shape[1]):
-        h = layer.cell(x[:, t], h)
-        outputs.append(h)
+        state = layer.cell(x[:, t], state)
+        outputs.append(layer.hidden(state))
     return torch.stack(outputs, dim=1)
 
 
@@ -94,5 +96,5 @@ def compare_with_torch(description: str, torch_cls: type[nn.Module], companion_c
     }, args.repeats)
     report(medians, reference_name, args)
     if args.save:
-        path = save_record(f"{module}_layer", medians, reference_name, settings(args), (module,))
+        path = save_record(f"{module}_layer", medians, reference_name, settings(args))
         print("saved", path)

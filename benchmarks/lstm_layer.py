@@ -10,17 +10,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from benchmarks.common import compare_with_torch
+from benchmarks.common import compare_with_torch, naive_cell_loop
 from companion.lstm import LSTM
 
 
 def naive_loop(layer: LSTM, x: torch.Tensor) -> torch.Tensor:
-    h = c = x.new_zeros(x.shape[0], layer.hidden_size)
-    outputs = []
-    for t in range(x.shape[1]):
-        h, c = layer.cell(x[:, t], (h, c))
-        outputs.append(h)
-    return torch.stack(outputs, dim=1)
+    zeros = x.new_zeros(x.shape[0], layer.hidden_size)
+    return naive_cell_loop(layer, x, (zeros, zeros))
 
 
 def main() -> None:

@@ -26,14 +26,14 @@ from torch import nn
 
 from benchmarks.common import backward_of, start
 from companion.budget import equal_budget_hidden
-from companion.data import balanced_subset, digits_sequences
+from companion.data.digits import balanced_subset, digits_sequences
 from companion.gru import GRU
 from companion.lstm import LSTM
 from companion.rnn_types import ManyToOne
-from companion.timing import interleaved_medians, save_record, save_results
-from companion.train import accuracy, seed_everything, train_classifier, train_on_adding
+from benchmarks.records import interleaved_medians, save_record, save_results
+from companion.data.memory_tasks import train_on_adding
+from companion.train import accuracy, seed_everything, train_classifier
 
-MODULES = ("gru", "lstm", "train", "data", "rnn_types")
 ADDING = {"hidden": 32, "lr": 0.02, "max_steps": 1500, "check_every": 25, "target_mse": 0.01,
           "forget_bias": 1.0, "lengths": [50, 100, 200], "seeds": [0, 1, 2]}
 DIGITS = {"hidden": 32, "lr": 0.01, "steps": 500, "batch_size": 32,
@@ -74,8 +74,7 @@ def timing(args: argparse.Namespace) -> None:
         print(f"  {name:22s} {median * 1e3:8.2f} ms")
     if args.save:
         settings = {"T": T, "B": B, "I": I, "H": H, "H_equal_budget": H_equal, "repeats": repeats}
-        print("saved", save_record("lstm_vs_gru_timing", medians, f"torch LSTM {H}", settings,
-                                   ("gru", "lstm")))
+        print("saved", save_record("lstm_vs_gru_timing", medians, f"torch LSTM {H}", settings))
 
 
 def adding(args: argparse.Namespace) -> None:
@@ -98,7 +97,7 @@ def adding(args: argparse.Namespace) -> None:
                       f"{'solved at' if solved else 'not solved,'} {len(history.loss)} steps, "
                       f"test MSE {test_mse:.4f} ({history.seconds:.0f} s)", flush=True)
     if args.save:
-        print("saved", save_results("lstm_vs_gru_adding", results, cfg, MODULES))
+        print("saved", save_results("lstm_vs_gru_adding", results, cfg))
 
 
 def digits(args: argparse.Namespace) -> None:
@@ -122,7 +121,7 @@ def digits(args: argparse.Namespace) -> None:
                 print(f"{per_class:3d} per class {name:8s} seed {seed}: train {train_acc:.3f} "
                       f"test {test_acc:.3f}", flush=True)
     if args.save:
-        print("saved", save_results("lstm_vs_gru_digits", results, cfg, MODULES))
+        print("saved", save_results("lstm_vs_gru_digits", results, cfg))
 
 
 def main() -> None:

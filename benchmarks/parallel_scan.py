@@ -13,7 +13,7 @@ from torch import nn
 
 from benchmarks.common import backward_of, start
 from companion.scan import MinGRU
-from companion.timing import interleaved_medians, save_results
+from benchmarks.records import interleaved_medians, save_results
 
 SETTINGS = {"B": 16, "I": 64, "H": 256, "lengths": [256, 1024, 4096], "repeats": 5}
 
@@ -35,7 +35,7 @@ def main() -> None:
         print(f"T={T:5d}: " + ", ".join(f"{k} {v * 1e3:8.1f} ms" for k, v in medians.items()),
               flush=True)
     if args.save:
-        print("saved", save_results("parallel_scan", results, s, ("scan",)))
+        print("saved", save_results("parallel_scan", results, s))
 
 
 if __name__ == "__main__":

@@ -10,9 +10,10 @@ also by beam search. About 8 minutes on 2 cores.
 from __future__ import annotations
 
 from benchmarks.common import start
-from companion.dates import date_splits, pair_tensors, vocab_for
-from companion.seq2seq import Seq2Seq, evaluate, train_translator
-from companion.timing import save_results
+from companion.data.dates import date_splits, pair_tensors, vocab_for
+from companion.applications.translator import evaluate, train_translator
+from companion.seq2seq import Seq2Seq
+from benchmarks.records import save_results
 from companion.train import seed_everything
 
 #: The chapter's recipe; each variant below changes one thing.
@@ -56,8 +57,7 @@ def main() -> None:
             print({k: v for k, v in entry.items() if k not in variant}, flush=True)
     if args.save:
         settings = {**RECIPE, "variants": VARIANTS, "seeds": list(SEEDS)}
-        print("saved", save_results("seq2seq_ablations", results, settings,
-                                    ("seq2seq", "dates", "gru", "train")))
+        print("saved", save_results("seq2seq_ablations", results, settings))
 
 
 if __name__ == "__main__":

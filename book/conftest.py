@@ -1,9 +1,14 @@
-"""Collect every chapter (a MyST markdown notebook) as an nbval test.
+"""Collect every chapter (a MyST markdown notebook) as an nbval test, and check it is deterministic.
 
 nbval runs ``.ipynb`` files, so each chapter is converted with jupytext into the git-ignored
 ``_build/nbval/`` folder and handed to nbval's collector; every code cell becomes one test that
 fails if the cell raises. Freshly converted notebooks have no stored outputs to compare, so the
 run uses ``--nbval-lax`` (set in pyproject.toml) and each chapter asserts its own key facts.
+
+After a chapter's last cell, one more test compares every value the chapter glued in this run
+with the value the book build glued (its executed notebook in ``_build/jupyter_execute``), so
+``make test``, which builds the book first, checks that seeded chapters give the same numbers
+twice without executing any chapter a third time. Glued timings (``*_seconds``) are left out.
 
 Run one chapter:  .venv/bin/python -m pytest book/01_rnn_basics.md
 """
@@ -14,9 +19,14 @@ from pathlib import Path
 import jupytext
 import nbformat
 import py
-from nbval.plugin import IPyNbFile
+import pytest
+from nbval.plugin import IPyNbCell, IPyNbFile
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "_build" / "nbval"
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_DIR = ROOT / "_build" / "nbval"
+BUILD_NOTEBOOKS = ROOT / "_build" / "jupyter_execute" / "book"
+# Glued figures named ``*_seconds`` measure this machine's speed now: no two runs agree on them.
+TIMING_SUFFIX = "_seconds"
 
 
 def _is_chapter(path: Path) -> bool:
@@ -25,6 +35,43 @@ def _is_chapter(path: Path) -> bool:
         return False
     head = path.read_text(encoding="utf-8")[:2000]
     return head.startswith("---") and "jupytext:" in head and "kernelspec:" in head
+
+
+def glued_values(outputs) -> dict[str, str]:
+    """Every glued name in a list of cell outputs, with its plain-text value."""
+    values = {}
+    for output in outputs:
+        name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+        if name and not name.endswith(TIMING_SUFFIX):
+            values[name] = output["data"].get("text/plain", repr(sorted(output["data"])))
+    return values
+
+
+class SameGlueAsTheBookBuild(pytest.Item):
+    """The chapter's glued values in this run equal those of the book build."""
+
+    def __init__(self, *, cells: list[IPyNbCell], build_notebook: Path, **kwargs):
+        super().__init__(**kwargs)
+        self.cells = cells
+        self.build_notebook = build_notebook
+
+    def runtest(self):
+        if not self.build_notebook.exists():
+            pytest.skip(f"no book build to compare with ({self.build_notebook}); run make book")
+        now = {}
+        for cell in self.cells:
+            now.update(glued_values(cell.test_outputs or []))
+        built = {}
+        for cell in nbformat.read(self.build_notebook, as_version=4).cells:
+            built.update(glued_values(cell.get("outputs", [])))
+        assert len(built) > 0, "the book build glued nothing"
+        different = {name: (built[name], now.get(name)) for name in built if built[name] != now.get(name)}
+        assert not different and now.keys() == built.keys(), (
+            f"glued values differ between the book build and this run: {different}; "
+            f"only in one of them: {sorted(now.keys() ^ built.keys())}")
+
+    def reportinfo(self):
+        return self.path, 0, "glued values equal the book build's"
 
 
 class ChapterNotebook(IPyNbFile):
@@ -40,6 +87,19 @@ class ChapterNotebook(IPyNbFile):
     @property
     def fspath(self):
         return py.path.local(self.notebook_path)
+
+    def collect(self):
+        cells = list(super().collect())
+        for cell in cells:
+            cell.add_marker("chapters")
+            cell.add_marker("slow")
+            yield cell
+        check = SameGlueAsTheBookBuild.from_parent(
+            self, name="glued values equal the book build's", cells=cells,
+            build_notebook=BUILD_NOTEBOOKS / f"{self.path.stem}.ipynb")
+        check.add_marker("chapters")
+        check.add_marker("slow")
+        yield check
 
 
 def pytest_collect_file(file_path: Path, parent):

@@ -195,6 +195,38 @@ def numerical_gradient(f: Callable[[], np.ndarray], array: np.ndarray,
     return grad
 
 
+def hidden_gradient_by_distance(radius: float, nonlinearity: str, hidden: int = 64,
+                                steps: int = 100, batch: int = 16, seed: int = 0) -> np.ndarray:
+    """Mean ``||dL/dh_t||`` for a random loss on ``h_T`` only, by distance ``T - t``.
+
+    The recurrent weights are ``W_hh = radius * Q`` with ``Q`` a random orthogonal matrix, so every
+    singular value of ``W_hh`` is ``radius`` (chapter :ref:`bptt`). Inputs are small random
+    numbers with 4 features.
+
+    Args:
+        radius: the spectral radius ``rho`` of ``W_hh``.
+        nonlinearity: ``"tanh"`` or ``"relu"``.
+        hidden: ``H``.
+        steps: ``T``.
+        batch: ``B``.
+        seed: seeds the weights, inputs and loss.
+
+    Returns:
+        ``(T,)`` float64: entry ``d`` is the batch mean of ``||dL/dh_{T-d}||``.
+    """
+    rng = np.random.default_rng(seed)
+    Q, _ = np.linalg.qr(rng.normal(size=(hidden, hidden)))
+    x = rng.normal(size=(batch, steps, 4)) * 0.1
+    W_xh = rng.normal(size=(4, hidden)) * 0.5
+    h0, b = np.zeros((batch, hidden)), np.zeros(hidden)
+    hs, cache = rnn_forward(x, h0, W_xh, radius * Q, b,
+                            nonlinearity=nonlinearity)
+    upstream = np.zeros_like(hs)
+    upstream[:, -1] = rng.normal(size=(batch, hidden)) / np.sqrt(hidden)
+    grad_h = rnn_backward(upstream, cache)["h"]
+    return np.linalg.norm(grad_h, axis=2).mean(axis=0)[::-1]
+
+
 def per_step_factor(norms: np.ndarray) -> float:
     """The geometric change per step of a positive sequence, e.g. gradient norms by distance.
 
@@ -206,22 +238,3 @@ def per_step_factor(norms: np.ndarray) -> float:
         raise ValueError("norms must be a 1-D sequence of at least two positive numbers")
     slope = np.polyfit(np.arange(len(norms)), np.log(norms), deg=1)[0]
     return float(np.exp(slope))
-
-
-def gradient_norms_by_distance(loss, states) -> np.ndarray:
-    """How much gradient reaches each step: the batch-mean norm of ``dloss/dstate_t``.
-
-    Args:
-        loss: a scalar torch tensor computed from ``states``.
-        states: one torch tensor per time step, each ``(B, H)`` (e.g. ``h_t`` or ``C_t`` from a
-            layer's ``trace``), in time order.
-
-    Returns:
-        A float64 array of length ``T`` ordered by distance from the last step: entry ``d`` is
-        the mean over the batch of ``||dloss/dstate_{T-d}||``. Feed it to :func:`per_step_factor`.
-    """
-    import torch  # the rest of this module is NumPy only
-
-    grads = torch.autograd.grad(loss, list(states))
-    norms = torch.stack([g.norm(dim=1).mean() for g in grads]).flip(0)
-    return norms.detach().double().numpy()

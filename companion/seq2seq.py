@@ -1,10 +1,11 @@
 """Sequence to sequence: a GRU encoder-decoder, additive attention, teacher forcing, beam search.
 
-Chapter :ref:`seq2seq`. Tokens are int64 ids with :data:`~companion.dates.PAD` = 0 padding on
+Chapter :ref:`seq2seq`. Tokens are int64 ids with :data:`PAD` = 0 padding on
 the right; ``S`` is the source length, ``T`` the target length, ``V`` the vocabulary size.
 
-- :class:`Encoder`: embedding and a companion :class:`~companion.gru.GRU` (optionally a second
-  one reading each sequence backwards), giving a state per source position and a final state.
+- :class:`Encoder`: embedding and a companion :class:`~companion.gru.GRU` (or a
+  :class:`~companion.stack.Bidirectional` pair of them), giving a state per source position and a
+  final state.
 - :class:`AdditiveAttention`: Bahdanau et al.'s ``score(s, h_j) = v^T tanh(W_q s + W_k h_j)``,
   softmax over the *real* source positions only.
 - :class:`Seq2Seq`: the decoder, with or without attention, trained by :meth:`Seq2Seq.forward`
@@ -19,11 +20,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from companion.dates import EOS, PAD, SOS
 from companion.gru import GRU, GRUCell
 from companion.padding import step_mask
 from companion.stack import Bidirectional
 from companion.validation import check_lengths
+
+#: The token ids the model reserves: padding, start of sequence, end of sequence. A vocabulary
+#: built for it (e.g. :class:`companion.data.dates.Vocab`) numbers its symbols after them.
+PAD, SOS, EOS = 0, 1, 2
 
 
 class Memory(NamedTuple):
@@ -200,7 +204,7 @@ def masked_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.T
 
     Args:
         logits: ``(B, T, V)``.
-        targets: ``(B, T)`` token ids, :data:`~companion.dates.PAD` where there is no token.
+        targets: ``(B, T)`` token ids, :data:`PAD` where there is no token.
     """
     if logits.shape[:2] != targets.shape:
         raise ValueError(f"logits (B, T, V) and targets (B, T) disagree: "
@@ -279,60 +283,3 @@ def beam_search(model: Seq2Seq, source: torch.Tensor, lengths: torch.Tensor, bea
             finished = [(b[1] / len(b[0]) ** alpha, b[0]) for b in beams]
         results.append(max(finished, key=lambda f: f[0])[1])
     return results
-
-
-def train_translator(model: Seq2Seq, data: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
-                     steps: int, lr: float = 3e-3, batch_size: int = 64,
-                     teacher_forcing: float = 1.0, seed: int = 0):
-    """Train with Adam on random batches of ``data`` (from :func:`companion.dates.pair_tensors`).
-
-    Each batch is cut to its longest source, the decoder reads ``target[:, :-1]`` and the loss is
-    :func:`masked_cross_entropy` against ``target[:, 1:]``; gradients are clipped at norm 1.
-
-    Returns:
-        The :class:`~companion.train.History` of :func:`~companion.train.fit`.
-    """
-    from companion.train import fit  # train imports data sets this module does not need
-
-    source, lengths, target = data
-    draws = torch.Generator().manual_seed(seed)
-    forcing = torch.Generator().manual_seed(seed + 1)
-
-    def batch(step: int):
-        rows = torch.randint(0, len(source), (batch_size,), generator=draws)
-        return source[rows, :int(lengths[rows].max())], lengths[rows], target[rows]
-
-    def loss(model: Seq2Seq, batch) -> torch.Tensor:
-        src, src_lengths, tgt = batch
-        logits, _ = model(src, src_lengths, tgt[:, :-1], teacher_forcing, forcing)
-        return masked_cross_entropy(logits, tgt[:, 1:])
-
-    return fit(model, loss, batch, steps, lr=lr, clip_norm=1.0, seed=seed)
-
-
-def evaluate(model: Seq2Seq, pairs, vocab, beam_size: int | None = None,
-             max_length: int = 12) -> dict[str, float]:
-    """Exact-match and token accuracy of decoded outputs against the targets of ``pairs``.
-
-    Args:
-        pairs: ``(source, target)`` strings.
-        vocab: the :class:`~companion.dates.Vocab` of the model.
-        beam_size: ``None`` for :func:`greedy_decode`, else :func:`beam_search` with it.
-        max_length: most tokens to decode (the ISO date is 10 characters and EOS).
-
-    Returns:
-        ``{"exact_match": ..., "token_accuracy": ...}``: the fraction of outputs equal to the
-        target, and the fraction of target characters matched at their position.
-    """
-    from companion.dates import pair_tensors
-
-    source, lengths, _ = pair_tensors(pairs, vocab)
-    if beam_size is None:
-        outputs = greedy_decode(model, source, lengths, max_length)[0].tolist()
-    else:
-        outputs = beam_search(model, source, lengths, beam_size, max_length)
-    predicted = [vocab.decode(ids) for ids in outputs]
-    targets = [t for _, t in pairs]
-    exact = sum(p == t for p, t in zip(predicted, targets)) / len(targets)
-    matched = sum(a == b for p, t in zip(predicted, targets) for a, b in zip(p, t))
-    return {"exact_match": exact, "token_accuracy": matched / sum(len(t) for t in targets)}

@@ -14,7 +14,6 @@ Chapter :ref:`bptt` introduces all three.
 from __future__ import annotations
 
 import math
-import os
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -25,8 +24,8 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from companion.data import adding_problem
 from companion.padding import State, detach_state
+from companion.progress import show_progress_default
 
 Batch = Sequence[torch.Tensor]
 
@@ -55,11 +54,6 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-
-
-def show_progress_default() -> bool:
-    """Whether :func:`fit` shows a progress bar when not told: not in CI, not when silenced."""
-    return not os.environ.get("CI") and os.environ.get("COMPANION_PROGRESS", "1") != "0"
 
 
 def batches_from(tensors: Batch, batch_size: int, seed: int) -> Callable[[int], Batch]:
@@ -188,56 +182,6 @@ def forward_truncated(layer: nn.Module, x: torch.Tensor, k: int,
         out, state = layer(chunk, detach_state(state))
         outputs.append(out)
     return torch.cat(outputs, dim=1), state
-
-
-def train_on_adding(model: nn.Module, length: int, steps: int, lr: float, seed: int = 0,
-                    batch_size: int = 64, clip_norm: float | None = 1.0,
-                    test_size: int = 2000, stop_below: float | None = None,
-                    check_every: int = 25) -> tuple[History, float]:
-    """The course's yardstick: train a many-to-one model on the adding problem, report test MSE.
-
-    Every batch is fresh data (``adding_problem(batch_size, length, seed=1000 + step)``, offset by
-    ``seed``), optimised with Adam; the test set is always ``adding_problem(test_size, length,
-    seed=0)``, so models from different chapters are scored on the same sequences. The baseline to
-    beat is :data:`companion.data.ADDING_BASELINE_MSE` = 1/6. Chapters :ref:`bptt` and :ref:`lstm`.
-
-    Args:
-        model: maps ``(B, length, 2)`` to ``(B, 1)``, e.g. ``ManyToOne(2, H, 1, layer=LSTM)``.
-        length: sequence length ``T``.
-        steps: optimiser steps.
-        lr: Adam's learning rate.
-        seed: seeds the training batches (the model's initial weights are the caller's).
-        batch_size: sequences per step.
-        clip_norm: gradient-norm clipping threshold, or ``None``.
-        test_size: number of test sequences.
-        stop_below: if given, stop as soon as the MSE on 500 validation sequences
-            (``adding_problem(500, length, seed=1)``, apart from the test set) is at most this;
-            then ``len(history.loss)`` is the number of steps the model needed.
-        check_every: steps between two validation checks when ``stop_below`` is given.
-
-    Returns:
-        ``(history, test_mse)``.
-    """
-    def batch_mse(model: nn.Module, batch: Batch) -> torch.Tensor:
-        x, y = batch
-        return nn.functional.mse_loss(model(x), y)
-
-    stop = None
-    if stop_below is not None:
-        x_val, y_val = adding_problem(500, length, seed=1)
-
-        def stop(steps_done: int, model: nn.Module) -> bool:
-            return (steps_done % check_every == 0
-                    and nn.functional.mse_loss(model(x_val), y_val).item() <= stop_below)
-
-    offset = 1000 + 100_000 * seed
-    history = fit(model, batch_mse,
-                  lambda step: adding_problem(batch_size, length, seed=offset + step),
-                  steps, lr=lr, clip_norm=clip_norm, seed=seed, stop=stop)
-    x_test, y_test = adding_problem(test_size, length, seed=0)
-    with torch.no_grad():
-        test_mse = nn.functional.mse_loss(model(x_test), y_test).item()
-    return history, test_mse
 
 
 def train_classifier(model: nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int, lr: float,

@@ -7,11 +7,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = sorted(p for p in (ROOT / "companion").rglob("*.py")
-                 if p.name not in ("__init__.py", "__main__.py"))
+                 if p.name != "__main__.py" and p != ROOT / "companion" / "__init__.py")
 
 
 def module_name(path: Path) -> str:
-    return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    """``companion/data/dates.py`` -> ``companion.data.dates``; a package's ``__init__.py`` is
+    the package."""
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def public_names(path: Path) -> dict[str, ast.AST]:

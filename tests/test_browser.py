@@ -18,6 +18,8 @@ from urllib.parse import unquote, urljoin, urlparse
 import pytest
 import yaml
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"

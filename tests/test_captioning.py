@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from companion.captioning import (DIGIT_NAMES, END, MAX_LENGTH, START, SYMBOLS, DigitSpeller,
-                                  spelling_loss, spelling_targets)
+from companion.applications.captioning import (DIGIT_NAMES, END, MAX_LENGTH, START, SYMBOLS,
+                                               DigitSpeller, spelling_loss, spelling_targets)
 from companion.train import batches_from, fit
 
 
@@ -28,6 +28,7 @@ def test_greedy_spelling_follows_the_teacher_forced_argmax():
         assert chosen.startswith(word)
 
 
+@pytest.mark.slow
 def test_it_learns_to_spell_from_a_one_hot_image():
     images = torch.eye(10)
     labels = torch.arange(10)

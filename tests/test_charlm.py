@@ -7,8 +7,8 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from companion import charlm
-from companion.timing import RECORDS, load_record
+from companion.applications import charlm
+from benchmarks.records import RECORDS, load_record
 
 
 @pytest.fixture

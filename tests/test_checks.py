@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from companion.checks import CheckResult, check_exercise
+from companion.exercises.check import CheckResult, check_exercise
 from companion.exercises import EXERCISES
 
 

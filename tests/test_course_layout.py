@@ -121,6 +121,39 @@ def test_chapters_do_not_redefine_companion_code():
         assert not mine & defined, f"{chapter.name} redefines {mine & defined}: literalinclude it"
 
 
+def _bodies(tree: ast.AST) -> dict[str, str]:
+    """Every function's body (docstring left out) as an AST dump, keyed by the dump."""
+    found = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                body = body[1:]
+            if len(body) >= 2 or (body and not isinstance(body[0], (ast.Return, ast.Pass))):
+                found[ast.dump(ast.Module(body=body, type_ignores=[]))] = node.name
+    return found
+
+
+def test_chapters_do_not_copy_companion_code_under_another_name():
+    """A function or class whose body is a companion one's, renamed, is still a pasted copy."""
+    import jupytext
+
+    companion = {}
+    for module in (ROOT / "companion").rglob("*.py"):
+        companion.update({dump: f"{module.name}:{name}"
+                          for dump, name in _bodies(ast.parse(module.read_text())).items()})
+    for chapter in CHAPTERS:
+        for cell in jupytext.read(chapter).cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:  # IPython-only syntax
+                continue
+            copies = {name: companion[dump] for dump, name in _bodies(tree).items() if dump in companion}
+            assert not copies, f"{chapter.name} copies companion code: {copies}"
+
+
 def test_data_packages_are_installed_without_dependencies_everywhere():
     makefile = (ROOT / "Makefile").read_text()
     pins = re.search(r"^DATA_PACKAGES := (.+)$", makefile, re.M).group(1).split()

@@ -1,4 +1,4 @@
-"""companion.dates: every format names the right date, splits share no date, batches pad right."""
+"""companion.data.dates: every format names the right date, splits share no date, batches pad right."""
 import datetime
 import re
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from companion import dates
+from companion.data import dates
 
 
 @pytest.mark.parametrize("name", sorted(dates.FORMATS))

@@ -8,6 +8,7 @@ from companion.bptt import numerical_gradient, relative_error
 from companion.exercises import EXERCISES, chapter_exercises, compare
 from companion.grading import notebooks, release, sandbox
 from companion.grading.gradebook import grade_submission
+from tests.paths import CHAPTERS
 
 
 def test_rnn_step_reference_is_the_tanh_recurrence():
@@ -77,7 +78,7 @@ def test_chapter_exercises_lists_known_chapters_in_the_error():
         chapter_exercises("glossary")
 
 
-@pytest.mark.parametrize("chapter", release.chapter_files(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_every_chapter_has_auto_graded_exercises_that_match_the_registry(chapter):
     cells = notebooks.exercise_cells(chapter.read_bytes(), ".md")
     defined = set(notebooks.defined_functions(cells))
@@ -86,14 +87,16 @@ def test_every_chapter_has_auto_graded_exercises_that_match_the_registry(chapter
     assert all(notebooks.BEGIN in cell for cell in cells)
 
 
-@pytest.mark.parametrize("chapter", release.chapter_files(), ids=lambda p: p.stem)
-def test_the_chapter_earns_full_marks_and_its_student_copy_none(chapter, tmp_path):
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+@pytest.mark.sandbox
+@pytest.mark.slow
+def test_the_chapter_earns_full_marks_and_its_student_copy_none(chapter, released):
     chapter_id = release.chapter_id(chapter)
     exercises = chapter_exercises(chapter_id)
     limits, isolation = sandbox.Limits(timeout_s=60), sandbox.probe_isolation()
     solved = grade_submission("author", chapter, chapter_id, exercises, limits, isolation)
     assert solved.status == "graded" and solved.points == solved.max_points, solved.tests
-    release.release(tmp_path)
-    blank = grade_submission("student", tmp_path / f"{chapter.stem}.ipynb", chapter_id, exercises, limits, isolation)
+    folder, _ = released
+    blank = grade_submission("student", folder / f"{chapter.stem}.ipynb", chapter_id, exercises, limits, isolation)
     assert blank.status == "graded" and blank.points == 0
     assert all("not written yet" in t.message for t in blank.tests.values())

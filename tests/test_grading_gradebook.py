@@ -6,6 +6,7 @@ marks, the gradebook and feedback are the grader's, and no file appears outside 
 folders. The table of outcomes is printed (``pytest -s``) for the closing notes.
 """
 import csv
+import dataclasses
 import json
 import os
 import textwrap
@@ -16,6 +17,8 @@ import pytest
 from companion.exercises import EXERCISES
 from companion.grading import gradebook, sandbox
 from companion.grading.gradebook import grade_folder
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
 CORRECT = """
@@ -238,6 +241,30 @@ def test_unknown_assignment_and_bad_names_are_reported(tmp_path, capsys):
 
 def test_grader_digest_changes_with_the_assignment():
     assert gradebook.grader_digest("lstm") != gradebook.grader_digest("bptt")
+    assert gradebook.grader_digest("lstm") == gradebook.grader_digest("lstm")  # stable
+
+
+def test_editing_an_exercise_regrades_the_cached_submissions(tmp_path, capsys, monkeypatch):
+    """An instructor fixes an exercise's reference: the old grades must not survive."""
+    submissions, out = tmp_path / "s", tmp_path / "o"
+    submissions.mkdir()
+    (submissions / "ann.md").write_text(markdown_submission(CORRECT))
+    first = grade_folder("rnn_basics", submissions, out, limits=LIMITS, progress=False)
+    assert first["ann"].points == first["ann"].max_points
+    registered = gradebook.chapter_exercises
+    step, *others = registered("rnn_basics")
+    assert step.name == "rnn_step"
+
+    def halved_reference(x_t, h_prev, W_xh, W_hh, b):
+        return 0.5 * step.reference(x_t, h_prev, W_xh, W_hh, b)
+
+    edited = [dataclasses.replace(step, reference=halved_reference), *others]
+    monkeypatch.setattr(gradebook, "chapter_exercises",
+                        lambda chapter: edited if chapter == "rnn_basics" else registered(chapter))
+    capsys.readouterr()
+    again = grade_folder("rnn_basics", submissions, out, limits=LIMITS, progress=False)
+    assert "1 graded now" in capsys.readouterr().out
+    assert again["ann"].points < again["ann"].max_points  # judged against the edited reference
 
 
 def test_links_fifos_and_huge_files_are_refused_without_reading_them(tmp_path):

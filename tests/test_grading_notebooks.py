@@ -6,6 +6,7 @@ import pytest
 
 from companion.grading import notebooks, release
 from companion.grading.notebooks import SubmissionError
+from tests.paths import BOOK, CHAPTERS
 
 
 def test_exercise_cells_are_read_from_ipynb_with_string_or_list_sources():
@@ -87,9 +88,9 @@ def _solution_lines(text: str) -> set[str]:
     return {line for line in secret - public if len(line) >= 12}
 
 
-@pytest.mark.parametrize("chapter", release.chapter_files(), ids=lambda p: p.stem)
-def test_no_solution_text_reaches_a_student_copy(chapter, tmp_path):
-    written = release.release(tmp_path)
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_no_solution_text_reaches_a_student_copy(chapter, released):
+    tmp_path, written = released
     secrets = _solution_lines(chapter.read_text())
     assert secrets, "a chapter with exercises has solutions to hide"
     for suffix in (".md", ".ipynb"):
@@ -99,11 +100,11 @@ def test_no_solution_text_reaches_a_student_copy(chapter, tmp_path):
         leaked = [line for line in secrets if line in copy]
         assert not leaked, f"{chapter.name}{suffix} leaks {leaked[:3]}"
         assert "solution-start" not in copy and notebooks.BEGIN not in copy
-    assert len(written) == 2 * len(release.chapter_files())
+    assert len(written) == 2 * len(CHAPTERS)
 
 
-def test_student_copies_keep_the_exercise_cells_visible_and_unsolved(tmp_path):
-    release.release(tmp_path)
+def test_student_copies_keep_the_exercise_cells_visible_and_unsolved(released):
+    tmp_path, _ = released
     copy = json.loads((tmp_path / "03_lstm.ipynb").read_text())
     exercise = [c for c in copy["cells"] if "exercise" in c["metadata"].get("tags", [])]
     assert len(exercise) == 1
@@ -113,6 +114,6 @@ def test_student_copies_keep_the_exercise_cells_visible_and_unsolved(tmp_path):
 
 
 def test_chapter_ids_and_paths():
-    assert release.chapter_id(release.chapter_path("lstm")) == "lstm"
+    assert release.chapter_id(release.chapter_path("lstm", BOOK)) == "lstm"
     with pytest.raises(ValueError, match="no chapter 'nope'"):
-        release.chapter_path("nope")
+        release.chapter_path("nope", BOOK)

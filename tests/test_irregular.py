@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from companion.irregular import (FREQUENCY_RANGE, DecayingEstimator, FrequencyEstimator, model_inputs,
-                                 sampled_sines)
+from companion.applications.irregular import DecayingEstimator, FrequencyEstimator, model_inputs
+from companion.data.sines import FREQUENCY_RANGE, sampled_sines
 
 
 def test_regular_and_irregular_samples():

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from companion.ngram import NGramCounts, choose_order, kneser_ney_probability
+from companion.applications.ngram import NGramCounts, choose_order, kneser_ney_probability
 
 TEXT = "the cat sat on the mat. the cat ate the rat. a bat sat on a hat."
 ALPHABET = "".join(sorted(set(TEXT)))

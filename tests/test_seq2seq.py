@@ -3,9 +3,10 @@ search against greedy decoding, and a tiny model that learns a handful of dates 
 import pytest
 import torch
 
-from companion.dates import EOS, PAD, SOS, date_splits, pair_tensors, vocab_for
-from companion.seq2seq import (AdditiveAttention, Encoder, Seq2Seq, beam_search, evaluate,
-                               greedy_decode, masked_cross_entropy, train_translator)
+from companion.data.dates import EOS, PAD, SOS, date_splits, pair_tensors, vocab_for
+from companion.applications.translator import evaluate, train_translator
+from companion.seq2seq import (AdditiveAttention, Encoder, Seq2Seq, beam_search, greedy_decode,
+                               masked_cross_entropy)
 
 SPLITS = date_splits(64, 8, 16, seed=0)
 VOCAB = vocab_for(SPLITS)
@@ -119,6 +120,7 @@ def test_beam_of_one_is_greedy(attention):
     assert beam_search(model, source, lengths, beam_size=1, max_length=12) == as_lists
 
 
+@pytest.mark.slow
 def test_a_tiny_model_learns_a_handful_of_dates_and_beam_search_agrees():
     pairs = SPLITS["train"][:8]
     torch.manual_seed(0)

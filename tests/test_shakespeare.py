@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from companion import shakespeare
+from companion.data import shakespeare
 
 
 def test_every_play_of_the_package_is_found_with_its_genre():

@@ -2,8 +2,9 @@
 import pytest
 import torch
 
-from companion.textclass import (TextClassifier, bag_of_features_accuracy, classifier_accuracy,
-                                 classifier_loss, encode_words, pad_ids, word_vocabulary)
+from companion.applications.textclass import (TextClassifier, bag_of_features_accuracy,
+                                              classifier_accuracy, classifier_loss, encode_words,
+                                              pad_ids, word_vocabulary)
 from companion.train import batches_from, fit
 
 
@@ -31,6 +32,7 @@ def test_padding_after_the_last_character_does_not_change_the_logits():
         model(ids, torch.tensor([5, 2]))
 
 
+@pytest.mark.slow
 def test_the_gru_learns_a_rule_that_needs_order_and_bags_cannot():
     # label: does "a" come before "b"? Both texts hold the same letters, so counts are useless.
     g = torch.Generator().manual_seed(0)

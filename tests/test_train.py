@@ -10,13 +10,8 @@ from companion.gru import GRU
 from companion.lstm import LSTM
 from companion.rnn import RNN
 from companion.stack import Stacked
-from companion.train import (
-    batches_from,
-    fit,
-    forward_truncated,
-    seed_everything,
-    show_progress_default,
-)
+from companion.progress import show_progress_default
+from companion.train import batches_from, fit, forward_truncated, seed_everything
 
 
 def _regression(seed=0, n=256):
@@ -134,9 +129,9 @@ def test_progress_default_follows_the_environment(monkeypatch):
 
 
 def test_train_on_adding_scores_on_the_documented_test_set():
-    from companion.data import adding_problem
+    from companion.data.memory_tasks import adding_problem
     from companion.rnn_types import ManyToOne
-    from companion.train import train_on_adding
+    from companion.data.memory_tasks import train_on_adding
 
     seed_everything(0)
     model = ManyToOne(2, 4, 1)
@@ -164,9 +159,9 @@ def test_fit_stops_when_told_and_says_so():
 
 
 def test_train_on_adding_stops_at_the_validation_target():
-    from companion.data import adding_problem
+    from companion.data.memory_tasks import adding_problem
     from companion.rnn_types import ManyToOne
-    from companion.train import train_on_adding
+    from companion.data.memory_tasks import train_on_adding
 
     x_val, y_val = adding_problem(500, 6, seed=1)
     seed_everything(0)

@@ -1,9 +1,10 @@
-"""companion.video: the videos move as labelled, no single frame gives the label away, and the
+"""companion.applications.video: the videos move as labelled, no single frame gives the label away, and the
 CNN + GRU model has the right shapes (chapter 6)."""
 import pytest
 import torch
 
-from companion.video import DIRECTIONS, FramesThenGRU, moving_square_videos
+from companion.applications.video import FramesThenGRU
+from companion.data.videos import DIRECTIONS, moving_square_videos
 
 
 def _centre(frame, square=2):

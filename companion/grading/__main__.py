@@ -16,6 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     out_help = "folder for the student copies"
     release_parser = commands.add_parser("release", help="write student copies of every chapter")
     release_parser.add_argument("--out", type=Path, required=True, help=out_help)
+    release_parser.add_argument("--book", type=Path, default=Path("book"),
+                                help="folder of the chapters (default: book, from the repository)")
     grade = commands.add_parser("grade", help="grade a folder of submissions into a gradebook")
     grade.add_argument("assignment", help="chapter id, such as rnn_basics, bptt or lstm")
     grade.add_argument("submissions", type=Path, help="folder with one NAME.ipynb or NAME.md per student")
@@ -30,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "release":
-            for path in release(args.out):
+            if not args.book.is_dir():
+                raise ValueError(f"{args.book} is not a folder of chapters; pass --book")
+            for path in release(args.out, args.book):
                 print(path)
         else:
             if not args.submissions.is_dir():

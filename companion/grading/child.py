@@ -10,8 +10,10 @@ signals to other processes). Then it executes the cells, calls each exercise fun
 case's inputs, and writes ``outputs.npz``: plain float arrays and error texts, each key tagged
 with the run's nonce. It returns nothing else and decides nothing: the parent compares.
 
-Only the standard library, NumPy and (when needed) PyTorch are imported here, so the same file
-also serves :func:`run_case` to :mod:`companion.checks` in the learner's own process.
+Only the standard library, NumPy and (when needed) PyTorch are imported here. The marshalling
+protocol (:func:`~companion.grading.protocol.run_case`) is a module of its own, which learners'
+checks use too; the sandbox runs ``protocol.py`` and this file as one source, because the child
+cannot import the companion.
 """
 import ctypes
 import json
@@ -20,77 +22,12 @@ import sys
 
 import numpy as np
 
+from companion.grading.protocol import case_key, run_case  # the sandbox prepends protocol.py
+
 CONFINEMENT_FAILED = 70  # exit status when a required isolation layer could not be applied
 RESULTS_TOO_LARGE = 71   # exit status when the results do not fit the file-size limit
 PRELOADED = ("numpy.linalg", "numpy.testing", "math", "cmath", "random", "itertools", "functools", "collections", "typing",
              "dataclasses", "operator", "copy", "numbers", "statistics", "string", "re", "warnings")
-
-
-def _unpack(result, meta: dict) -> dict:
-    names, kind, fname = meta["outputs"], meta["returns"], meta["name"]
-    if kind == "array":
-        return {names[0]: result}
-    if kind == "tuple":
-        if not isinstance(result, (tuple, list)) or len(result) != len(names):
-            raise ValueError(f"`{fname}` should return a tuple of {len(names)} arrays "
-                             f"({', '.join(names)}); it returned a {type(result).__name__}")
-        return dict(zip(names, result))
-    if not isinstance(result, dict):
-        raise ValueError(f"`{fname}` should return a dict with keys {', '.join(names)}; "
-                         f"it returned a {type(result).__name__}")
-    missing = [name for name in names if name not in result]
-    if missing:
-        raise ValueError(f"the dict returned by `{fname}` lacks the keys {', '.join(missing)}")
-    return {name: result[name] for name in names}
-
-
-def _as_array(value, label: str) -> np.ndarray:
-    torch = sys.modules.get("torch")
-    if torch is not None and isinstance(value, torch.Tensor):
-        value = value.detach().cpu().numpy()
-    if not isinstance(value, np.ndarray):
-        raise TypeError(f"`{label}` is of type {type(value).__name__}, not an array")
-    return np.array(value, subok=False, copy=True)  # a plain ndarray, whatever subclass came in
-
-
-def run_case(fn, meta: dict, inputs: dict) -> dict:
-    """Call an exercise function on one case's inputs and collect its outputs as arrays.
-
-    Args:
-        fn: the function under test (learner's or reference).
-        meta: ``name``, ``arguments``, ``outputs``, ``returns`` (array, tuple or dict),
-            ``framework`` (numpy or torch) and ``gradients`` (bool), see
-            :meth:`companion.exercises.Exercise.meta`.
-        inputs: the arguments by name, float64 arrays (boolean ones, such as masks, stay
-            boolean and get no gradient), plus ``probe:<output>`` arrays when gradients are compared.
-
-    Returns:
-        ``{output: array}``, and with ``gradients`` also ``{"grad:<argument>": array}``: the
-        gradient of ``sum(output * probe)`` over all outputs, by autograd.
-    """
-    arrays = [inputs[name] for name in meta["arguments"]]
-    # Boolean arguments (masks) stay boolean and get no gradient; everything else is float64.
-    if meta["framework"] == "torch":
-        import torch
-        args = [torch.tensor(a) if a.dtype == np.bool_ else
-                torch.tensor(a, dtype=torch.float64, requires_grad=meta["gradients"]) for a in arrays]
-    else:  # copies: a function may write into them
-        args = [np.array(a) if a.dtype == np.bool_ else np.array(a, dtype=np.float64) for a in arrays]
-    outputs = _unpack(fn(*args), meta)
-    result = {name: _as_array(value, name) for name, value in outputs.items()}
-    probes = {name: inputs[f"probe:{name}"] for name in meta["outputs"]} if meta["gradients"] else {}
-    if probes and all(result[name].shape == probes[name].shape for name in probes):
-        import torch
-        for name, value in outputs.items():
-            if not (isinstance(value, torch.Tensor) and value.requires_grad):
-                raise ValueError(f"`{name}` is not computed from the arguments by torch operations, so "
-                                 "it has no gradient (a .detach(), .numpy() or torch.tensor() cuts it off)")
-        loss = sum((outputs[name] * torch.as_tensor(probe)).sum() for name, probe in probes.items())
-        differentiable = [(name, arg) for name, arg in zip(meta["arguments"], args) if arg.requires_grad]
-        grads = torch.autograd.grad(loss, [arg for _, arg in differentiable], allow_unused=True)
-        for (name, arg), grad in zip(differentiable, grads):
-            result[f"grad:{name}"] = np.zeros(arg.shape) if grad is None else _as_array(grad, name)
-    return result
 
 
 # ----- confinement ----------------------------------------------------------------------------
@@ -286,8 +223,8 @@ def main() -> None:
         name = exercise["meta"]["name"]
         fn = namespace.get(name)
         for case in exercise["cases"]:
-            prefix = f"{nonce}|{name}|{case['name']}|"
-            own = f"{name}|{case['name']}|"
+            prefix = nonce + "|" + case_key(name, case["name"], "")
+            own = case_key(name, case["name"], "")
             case_inputs = {key[len(own):]: value for key, value in inputs.items() if key.startswith(own)}
             try:
                 if not callable(fn):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import inspect
 import io
 import json
 import os
@@ -19,6 +20,7 @@ import secrets
 import stat
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,7 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from companion.exercises import Exercise, chapter_exercises, compare
+from companion.progress import show_progress_default
 from companion.grading import notebooks, sandbox
+from companion.grading.protocol import case_key
 
 STUDENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 SUFFIXES = (".ipynb", ".md")
@@ -59,12 +63,34 @@ class StudentResult:
     log_tail: str = ""
 
 
+def _source_of(function: Callable) -> str:
+    try:
+        return inspect.getsource(function)
+    except (OSError, TypeError):  # built in, or made at run time: its name is all there is
+        return getattr(function, "__qualname__", repr(type(function)))
+
+
+def exercise_fingerprint(exercise: Exercise) -> str:
+    """Everything that decides how an exercise is graded, as text: its signature, tolerances,
+    the reference's source, and every case (name, points, gradients, how its inputs are drawn)."""
+    cases = [(case.name, case.description, case.points, case.gradients,
+              _source_of(case.make_inputs)) for case in exercise.cases]
+    return repr((exercise.name, exercise.arguments, exercise.outputs, exercise.returns,
+                 exercise.framework, exercise.rtol, exercise.atol, _source_of(exercise.reference),
+                 cases))
+
+
 def grader_digest(assignment: str) -> str:
-    """Changes whenever the grader or the exercises change: cached results are then stale."""
-    sources = [Path(notebooks.__file__).parent.glob("*.py"), [Path(compare.__code__.co_filename)]]
+    """Changes whenever anything that grading ``assignment`` runs changes, so that no cached
+    result outlives it: every module of the companion (the grader, the exercise registry with its
+    references, cases and tolerances, and the companion code the references call) and the
+    fingerprint of each of the assignment's exercises as they are defined in this process."""
+    package = Path(notebooks.__file__).resolve().parents[1]  # companion/
     digest = hashlib.sha256(assignment.encode())
-    for path in sorted(p for group in sources for p in group):
-        digest.update(path.read_bytes())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    for exercise in chapter_exercises(assignment):
+        digest.update(exercise_fingerprint(exercise).encode())
     return digest.hexdigest()[:16]
 
 
@@ -113,7 +139,8 @@ def grade_submission(student: str, path: Path, assignment: str, exercises: list[
         for case in ex.cases:
             case_inputs = ex.inputs(case, rng)
             expected[ex.name, case.name] = ex.reference_outputs(case, case_inputs)
-            inputs.update({f"{ex.name}|{case.name}|{key}": value for key, value in case_inputs.items()})
+            inputs.update({case_key(ex.name, case.name, key): value
+                           for key, value in case_inputs.items()})
     jobs = [{"meta": ex.meta(ex.cases[0]), "cases": [{"name": c.name, "gradients": c.gradients} for c in ex.cases]}
             for ex in exercises]
     preload_torch = any(ex.framework == "torch" for ex in exercises) or any("torch" in c for c in cells)
@@ -128,7 +155,7 @@ def grade_submission(student: str, path: Path, assignment: str, exercises: list[
     tests = {}
     for ex in exercises:
         for case in ex.cases:
-            prefix = f"{ex.name}|{case.name}|"
+            prefix = case_key(ex.name, case.name, "")
             got = {key[len(prefix):]: value for key, value in run.outputs.items() if key.startswith(prefix)}
             error = got.pop("error", None)
             if definitions.get(ex.name, 0) == 0:
@@ -234,7 +261,6 @@ def grade_folder(assignment: str, submissions: Path, out: Path, jobs: int = 2, s
     Returns:
         Every student's result, by name (cached ones included).
     """
-    from companion.train import show_progress_default
     from tqdm import tqdm
 
     exercises = chapter_exercises(assignment)

@@ -5,12 +5,11 @@ from pathlib import Path
 
 from companion.grading.notebooks import EXERCISE_TAG, strip_solution_code, strip_solution_markdown
 
-BOOK = Path(__file__).resolve().parents[2] / "book"
 _HIDING_TAGS = {"hide-input", "remove-input", "hide-cell"}
 
 
-def chapter_files(book: Path = BOOK) -> list[Path]:
-    """The chapters, ``book/NN_name.md``, in order."""
+def chapter_files(book: Path) -> list[Path]:
+    """The chapters in the folder ``book``, ``NN_name.md``, in order."""
     return sorted(book.glob("[0-9][0-9]_*.md"))
 
 
@@ -19,7 +18,7 @@ def chapter_id(path: Path) -> str:
     return path.stem.split("_", 1)[1]
 
 
-def chapter_path(chapter: str, book: Path = BOOK) -> Path:
+def chapter_path(chapter: str, book: Path) -> Path:
     """The chapter file for an id; ValueError listing the ids when there is none."""
     for path in chapter_files(book):
         if chapter_id(path) == chapter:
@@ -54,7 +53,7 @@ def student_copy(text: str):
     return notebook
 
 
-def release(out: Path, book: Path = BOOK) -> list[Path]:
+def release(out: Path, book: Path) -> list[Path]:
     """Write the student copy of every chapter into ``out`` as ``NN_name.md`` and ``NN_name.ipynb``.
 
     Returns:

