@@ -6,7 +6,7 @@ fails if the cell raises. Freshly converted notebooks have no stored outputs to 
 run uses ``--nbval-lax`` (set in pyproject.toml) and each chapter asserts its own key facts.
 
 After a chapter's last cell, one more test compares every value the chapter glued in this run
-with the value the book build glued (its executed notebook in ``_build/jupyter_execute``), so
+with the value the book build glued (myst-nb's ``_build/jupyter_execute/book/NN.glue.json``), so
 ``make test``, which builds the book first, checks that seeded chapters give the same numbers
 twice without executing any chapter a third time. Glued timings (``*_seconds``) are left out.
 
@@ -14,6 +14,7 @@ Run one chapter:  .venv/bin/python -m pytest book/01_rnn_basics.md
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import jupytext
@@ -24,7 +25,7 @@ from nbval.plugin import IPyNbCell, IPyNbFile
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "_build" / "nbval"
-BUILD_NOTEBOOKS = ROOT / "_build" / "jupyter_execute" / "book"
+BUILD_GLUE = ROOT / "_build" / "jupyter_execute" / "book"  # NN_name.glue.json, by the build
 # Glued figures named ``*_seconds`` measure this machine's speed now: no two runs agree on them.
 TIMING_SUFFIX = "_seconds"
 
@@ -41,30 +42,32 @@ def glued_values(outputs) -> dict[str, str]:
     """Every glued name in a list of cell outputs, with its plain-text value."""
     values = {}
     for output in outputs:
-        name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+        record = output.get("metadata", {}).get("scrapbook", {})
+        name = record.get("name")
         if name and not name.endswith(TIMING_SUFFIX):
-            values[name] = output["data"].get("text/plain", repr(sorted(output["data"])))
+            # a live kernel keys the value under the record's mime prefix; the build strips it
+            prefix = record.get("mime_prefix", "")
+            data = {key.removeprefix(prefix): value for key, value in output["data"].items()}
+            values[name] = data.get("text/plain", repr(sorted(data)))
     return values
 
 
 class SameGlueAsTheBookBuild(pytest.Item):
     """The chapter's glued values in this run equal those of the book build."""
 
-    def __init__(self, *, cells: list[IPyNbCell], build_notebook: Path, **kwargs):
+    def __init__(self, *, cells: list[IPyNbCell], build_glue: Path, **kwargs):
         super().__init__(**kwargs)
         self.cells = cells
-        self.build_notebook = build_notebook
+        self.build_glue = build_glue
 
     def runtest(self):
-        if not self.build_notebook.exists():
-            pytest.skip(f"no book build to compare with ({self.build_notebook}); run make book")
+        if not self.build_glue.exists():
+            pytest.skip(f"no book build to compare with ({self.build_glue}); run make book")
         now = {}
         for cell in self.cells:
             now.update(glued_values(cell.test_outputs or []))
-        built = {}
-        for cell in nbformat.read(self.build_notebook, as_version=4).cells:
-            built.update(glued_values(cell.get("outputs", [])))
-        assert len(built) > 0, "the book build glued nothing"
+        built = glued_values(json.loads(self.build_glue.read_text(encoding="utf-8")).values())
+        assert built, "the book build glued nothing"
         different = {name: (built[name], now.get(name)) for name in built if built[name] != now.get(name)}
         assert not different and now.keys() == built.keys(), (
             f"glued values differ between the book build and this run: {different}; "
@@ -83,10 +86,20 @@ class ChapterNotebook(IPyNbFile):
     """
 
     notebook_path: Path
+    _starting_kernel = False
 
     @property
     def fspath(self):
-        return py.path.local(self.notebook_path)
+        # nbval starts the kernel in fspath's folder: book/, as the book build does, so that
+        # relative paths in a chapter mean the same in both runs.
+        return py.path.local(self.path if self._starting_kernel else self.notebook_path)
+
+    def setup(self):
+        self._starting_kernel = True
+        try:
+            super().setup()
+        finally:
+            self._starting_kernel = False
 
     def collect(self):
         cells = list(super().collect())
@@ -96,7 +109,7 @@ class ChapterNotebook(IPyNbFile):
             yield cell
         check = SameGlueAsTheBookBuild.from_parent(
             self, name="glued values equal the book build's", cells=cells,
-            build_notebook=BUILD_NOTEBOOKS / f"{self.path.stem}.ipynb")
+            build_glue=BUILD_GLUE / f"{self.path.stem}.glue.json")
         check.add_marker("chapters")
         check.add_marker("slow")
         yield check
