@@ -89,7 +89,8 @@ def attacks(out: Path, canary: Path) -> dict[str, str]:
         "read_reference_file": "import numpy as np\n"
                                f"source = open({str(ROOT / 'companion' / 'bptt.py')!r}).read()\n" + CORRECT,
         "huge_output": "import numpy as np\nprint('x' * 10**8)\n" + CORRECT,
-        "huge_array": "import numpy as np\ndef rnn_step(*args):\n    return np.ones(3 * 10**7)",
+        # 24 MB per case, over the 16 MB file limit; small enough to use little CPU time
+        "huge_array": "import numpy as np\ndef rnn_step(*args):\n    return np.ones(3 * 10**6)",
         "pickle_bomb": "import pickle, numpy as np\nclass Evil:\n    def __reduce__(self):\n"
                        "        return (print, ('pwned',))\n"
                        "def rnn_step(x_t, h_prev, W_xh, W_hh, b):\n"
