@@ -87,6 +87,28 @@ def _check(log_probs, targets, input_lengths, target_lengths):
     return input_lengths.to(torch.int64), target_lengths.to(torch.int64)
 
 
+def alpha_step(log_alpha: torch.Tensor, log_emit: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
+    """One step of the forward recursion, in log space, for every lattice position at once.
+
+    ``log alpha_t(s) = log y_t(l'_s) + log(alpha_{t-1}(s) + alpha_{t-1}(s-1) + skip(s) alpha_{t-1}(s-2))``
+
+    Args:
+        log_alpha: ``(B, L)``, ``log alpha_{t-1}`` over the ``L = 2S + 1`` positions.
+        log_emit: ``(B, L)``, ``log y_t(l'_s)``: this frame's log-probability of each position's
+            symbol.
+        skip: ``(B, L)`` bool, where a path may jump from ``s - 2`` (a label that differs from the
+            label before the blank between them).
+
+    Returns:
+        ``log alpha_t``, ``(B, L)``; a position no path reaches holds :data:`LOG_ZERO`.
+    """
+    zero = log_alpha.new_full((log_alpha.shape[0], 1), LOG_ZERO)
+    from_left = torch.cat([zero, log_alpha[:, :-1]], dim=1)                       # s - 1
+    from_skip = torch.where(skip, torch.cat([zero, zero, log_alpha[:, :-2]], dim=1), zero)  # s - 2
+    total = torch.logsumexp(torch.stack([log_alpha, from_left, from_skip]), dim=0)
+    return torch.maximum(total + log_emit, zero)
+
+
 def ctc_log_alpha(log_probs: torch.Tensor, targets: torch.Tensor, input_lengths, target_lengths,
                   blank: int = BLANK) -> torch.Tensor:
     """The forward variables in log space, ``log alpha_t(s)``, over the alignment lattice.
@@ -119,13 +141,8 @@ def ctc_log_alpha(log_probs: torch.Tensor, targets: torch.Tensor, input_lengths,
     alpha = torch.maximum(start + emit[:, 0], zero)  # only s = 1, 2 (0-based 0, 1) can start
     alphas = [alpha]
     for t in range(1, T):
-        from_left = torch.cat([zero, alpha[:, :-1]], dim=1)               # alpha_{t-1}(s-1)
-        from_skip = torch.cat([zero, zero, alpha[:, :-2]], dim=1)         # alpha_{t-1}(s-2)
-        from_skip = torch.where(skip, from_skip, zero)
-        total = torch.logsumexp(torch.stack([alpha, from_left, from_skip]), dim=0)
-        new = torch.maximum(total + emit[:, t], zero)  # stays LOG_ZERO where unreachable
         still_running = (t < input_lengths.to(log_probs.device)).unsqueeze(1)  # (B, 1)
-        alpha = torch.where(still_running, new, alpha)
+        alpha = torch.where(still_running, alpha_step(alpha, emit[:, t], skip), alpha)
         alphas.append(alpha)
     return torch.stack(alphas, dim=1)
 

@@ -113,3 +113,27 @@ def test_bad_input_names_the_expected_shape():
         ctc_loss(log_probs, torch.ones(2, 1, dtype=torch.int64), [4, 4], [1, 1], reduction="avg")
     with pytest.raises(ValueError, match="beam must be >= 1"):
         prefix_beam_search(log_probs[0], beam=0)
+
+
+def test_the_exercise_references_equal_independent_formulas():
+    """Chapter 11's auto-graded exercises: the references against plain loops."""
+    import numpy as np
+
+    from companion.exercises import EXERCISES
+
+    rng = np.random.default_rng(0)
+    for case in EXERCISES["ctc_keep"].cases:
+        path = case.make_inputs(rng)["path"]
+        keep = EXERCISES["ctc_keep"].reference(path)
+        for row, kept in zip(path.astype(int), keep):
+            assert [int(s) for s in row[kept == 1]] == collapse(list(row))
+    for case in EXERCISES["ctc_alpha_step"].cases:
+        inputs = case.make_inputs(rng)
+        got = EXERCISES["ctc_alpha_step"].reference(**inputs)
+        a, emit, skip = inputs["log_alpha"], inputs["log_emit"], inputs["skip"]
+        for b in range(a.shape[0]):
+            for s in range(a.shape[1]):
+                terms = [a[b, s]] + ([a[b, s - 1]] if s >= 1 else []) + \
+                        ([a[b, s - 2]] if s >= 2 and skip[b, s] else [])
+                expected = max(np.logaddexp.reduce(terms) + emit[b, s], LOG_ZERO)
+                assert math.isclose(got[b, s], expected, rel_tol=1e-12)

