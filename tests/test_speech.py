@@ -56,3 +56,26 @@ def test_transcribe_greedy_and_beam_agree_on_a_confident_model():
     x, lengths = torch.randn(2, 5, 13), torch.tensor([5, 3])
     assert transcribe(model, x, lengths) == [[4], [4]]
     assert transcribe(model, x, lengths, beam=4) == [[4], [4]]
+
+
+def test_the_committed_weights_score_what_their_record_says():
+    """The chapter quotes benchmarks/results/speech_pretrain.json: the weights it loads must be
+    the ones that record describes (scored again here on the record's validation strings)."""
+    from benchmarks.records import RECORDS, load_record
+    from benchmarks.speech_pretrain import RECIPE
+    from companion.applications.speech import load_recognisers
+    from companion.data import spoken_digits as sd
+
+    record = load_record("speech_pretrain")
+    models, settings = load_recognisers(RECORDS / "speech_weights.pt")
+    assert settings == record["settings"]["models"] and set(models) == set(record["results"])
+    frames, digits = sd.recordings()
+    parts = sd.split(digits, tuple(RECIPE["split"]), seed=RECIPE["split_seed"])
+    mean, std = standardiser(frames, parts["train"])
+    scaled = [(f - mean) / std for f in frames]
+    val = sd.digit_strings(scaled, digits, parts["val"], RECIPE["validation_strings"], seed=10**6)
+    x, lengths, _, _ = ctc_batch(*val)
+    for name, model in models.items():
+        rate = digit_error_rate(transcribe(model, x, lengths), val[1])
+        # one digit either way, for float differences between CPUs
+        assert abs(rate - record["results"][name]["val_digit_error_rate"]) <= 0.002, name
