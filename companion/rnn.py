@@ -10,6 +10,7 @@ The recurrence, chapter :ref:`rnn-basics`, equation :eq:`rnn-step`::
 
     h_t = tanh(x_t W_xh + h_{t-1} W_hh + b)
 
+(or ``relu`` in place of ``tanh``: the identity-initialised ReLU RNN of chapter :ref:`deep-rnns`),
 with ``W_xh`` of shape ``(I, H)``, ``W_hh`` of shape ``(H, H)`` and ``b`` of shape ``(H,)``.
 """
 from __future__ import annotations
@@ -25,23 +26,31 @@ from companion.stack import compose_like
 from companion.validation import check_lengths, check_sequence, check_state, check_torch_layer
 
 
+NONLINEARITIES = {"tanh": torch.tanh, "relu": torch.relu}
+
+
 class RNNCell(nn.Module):
     """One time step of a vanilla RNN, written exactly as the chapter's equation.
 
     Args:
         input_size: ``I``, features per time step.
         hidden_size: ``H``, size of the hidden state.
+        nonlinearity: ``"tanh"`` (the chapter's equation) or ``"relu"``, as in ``torch.nn.RNN``.
 
     The parameters start uniform in ``[-1/sqrt(H), 1/sqrt(H)]``, as ``torch.nn.RNN`` does.
     See chapter :ref:`rnn-basics`.
     """
 
-    def __init__(self, input_size: int, hidden_size: int):
+    def __init__(self, input_size: int, hidden_size: int, nonlinearity: str = "tanh"):
         super().__init__()
         if input_size < 1 or hidden_size < 1:
             raise ValueError(f"input_size and hidden_size must be >= 1, got {input_size}, {hidden_size}")
+        if nonlinearity not in NONLINEARITIES:
+            raise ValueError(f"nonlinearity must be one of {sorted(NONLINEARITIES)}, got {nonlinearity!r}")
         self.input_size = input_size
         self.hidden_size = hidden_size
+        self.nonlinearity = nonlinearity
+        self.activation = NONLINEARITIES[nonlinearity]
         self.W_xh = nn.Parameter(torch.empty(input_size, hidden_size))
         self.W_hh = nn.Parameter(torch.empty(hidden_size, hidden_size))
         self.b = nn.Parameter(torch.empty(hidden_size))
@@ -59,10 +68,11 @@ class RNNCell(nn.Module):
         Returns:
             h_t, shape ``(B, H)``.
         """
-        return torch.tanh(x_t @ self.W_xh + h_prev @ self.W_hh + self.b)
+        return self.activation(x_t @ self.W_xh + h_prev @ self.W_hh + self.b)
 
     def extra_repr(self) -> str:
-        return f"input_size={self.input_size}, hidden_size={self.hidden_size}"
+        return (f"input_size={self.input_size}, hidden_size={self.hidden_size}, "
+                f"nonlinearity={self.nonlinearity!r}")
 
 
 class RNN(RecurrentLayer):
@@ -71,6 +81,7 @@ class RNN(RecurrentLayer):
     Args:
         input_size: ``I``, features per time step.
         hidden_size: ``H``, size of the hidden state.
+        nonlinearity: ``"tanh"`` or ``"relu"``.
 
     The layer computes the same thing as calling the cell once per time step, but projects the
     inputs of all time steps with one matrix product before the loop: only ``h_{t-1} W_hh``
@@ -78,9 +89,9 @@ class RNN(RecurrentLayer):
     the layer matches ``torch.nn.RNN`` (see :meth:`from_torch`). Chapter :ref:`rnn-basics`.
     """
 
-    def __init__(self, input_size: int, hidden_size: int):
+    def __init__(self, input_size: int, hidden_size: int, nonlinearity: str = "tanh"):
         super().__init__(input_size, hidden_size)
-        self.cell = RNNCell(input_size, hidden_size)
+        self.cell = RNNCell(input_size, hidden_size, nonlinearity)
 
     def forward(
         self,
@@ -119,7 +130,7 @@ class RNN(RecurrentLayer):
         # unbind, not x_proj[:, t]: indexing would make backward build a (B, T, H) zero tensor
         # for every step; unbind's backward stacks all T step gradients once.
         for x_proj_t in x_proj.unbind(dim=1):
-            h = torch.tanh(x_proj_t + h @ cell.W_hh)  # (B, H)
+            h = cell.activation(x_proj_t + h @ cell.W_hh)  # (B, H)
             outputs.append(h)
         outputs = torch.stack(outputs, dim=1)  # (B, T, H)
         return finish(outputs, outputs, h, lengths)
@@ -135,7 +146,7 @@ class RNN(RecurrentLayer):
         always batch-first; build the PyTorch one with ``batch_first=True`` to compare outputs.
 
         Args:
-            module: a ``torch.nn.RNN`` with ``nonlinearity='tanh'``, any ``num_layers``,
+            module: a ``torch.nn.RNN`` (``tanh`` or ``relu``), any ``num_layers``,
                 ``bidirectional``, ``dropout`` and ``bias``.
 
         Returns:
@@ -147,7 +158,7 @@ class RNN(RecurrentLayer):
         Raises:
             ValueError: if ``module`` is not such an RNN.
         """
-        check_torch_layer(module, nn.RNN, nonlinearity="tanh")
+        check_torch_layer(module, nn.RNN)
         return compose_like(module, lambda input_size, suffix: cls._one_from_torch(
             module, input_size, suffix))
 
@@ -155,7 +166,8 @@ class RNN(RecurrentLayer):
     def _one_from_torch(cls, module: nn.RNN, input_size: int, suffix: str) -> "RNN":
         """One layer in one direction of ``module``: the weights named ``*_{suffix}``."""
         weight_ih = getattr(module, f"weight_ih_{suffix}")
-        layer = cls(input_size, module.hidden_size).to(weight_ih.device, weight_ih.dtype)
+        layer = cls(input_size, module.hidden_size, module.nonlinearity).to(weight_ih.device,
+                                                                            weight_ih.dtype)
         with torch.no_grad():
             layer.cell.W_xh.copy_(weight_ih.T)
             layer.cell.W_hh.copy_(getattr(module, f"weight_hh_{suffix}").T)

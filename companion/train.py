@@ -162,6 +162,8 @@ def forward_truncated(layer: nn.Module, x: torch.Tensor, k: int,
     The sequence is cut into chunks of ``k`` steps; the state passed from one chunk to the next
     is detached, so the forward values are exactly those of the full run, but no gradient
     crosses a chunk boundary. A dependency longer than ``k`` steps gets no gradient at all.
+    It builds one graph and is followed by one backward, so it keeps every step's activations and
+    saves no memory; :func:`companion.tbptt.train_stateful` is the form that does.
 
     Args:
         layer: a batch-first layer ``layer(x, state) -> (outputs, state)``: any companion layer

@@ -52,6 +52,27 @@ def test_outputs_and_gradients_match_torch(B, T, I, H, with_state):
         torch.testing.assert_close(h0_ours.grad, h0_ref.grad, atol=1e-5, rtol=1e-5)
 
 
+def test_relu_rnn_matches_torch_in_values_and_gradients():
+    torch.manual_seed(3)
+    reference = nn.RNN(3, 8, num_layers=2, nonlinearity="relu", batch_first=True)
+    ours = RNN.from_torch(reference)
+    assert all(layer.cell.nonlinearity == "relu" for layer in ours.layers)
+    x = torch.randn(4, 12, 3)
+    out_ref, _ = reference(x)
+    out_ours, _ = ours(x)
+    assert (out_ours == 0).any()  # the ReLU clipped something, so the test can tell tanh from it
+    torch.testing.assert_close(out_ours, out_ref, atol=1e-5, rtol=0)
+    out_ref.square().sum().backward()
+    out_ours.square().sum().backward()
+    torch.testing.assert_close(ours.layers[0].cell.W_hh.grad, reference.weight_hh_l0.grad.T,
+                               atol=1e-4, rtol=1e-4)
+
+
+def test_cell_rejects_an_unknown_nonlinearity():
+    with pytest.raises(ValueError, match="nonlinearity must be one of"):
+        RNNCell(2, 3, nonlinearity="sigmoid")
+
+
 def test_float64_matches_torch_to_machine_precision():
     reference, ours = _pair(4, 6, dtype=torch.float64)
     assert ours.cell.W_hh.dtype == torch.float64
@@ -128,7 +149,6 @@ def test_from_torch_keeps_dtype_and_is_a_copy():
 @pytest.mark.parametrize(
     "module, message",
     [
-        (nn.RNN(2, 3, nonlinearity="relu", batch_first=True), "nonlinearity='relu'"),
         (nn.GRU(2, 3, batch_first=True), "expects a torch.nn.RNN, got GRU"),
     ],
 )

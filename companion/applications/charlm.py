@@ -17,31 +17,57 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from companion.dropout import InputDropout, sequence_dropout
 from companion.gru import GRU
 from companion.lstm import LSTM
+from companion.stack import Stacked
 
 LAYERS = {"gru": GRU, "lstm": LSTM}
+ARCHITECTURE = ("num_layers", "dropout", "variational", "residual", "tie_weights")
 
 
 class CharLM(nn.Module):
-    """Embedding, one recurrent layer (the companion's GRU or LSTM), and a linear read-out.
+    """Embedding, one or more recurrent layers (the companion's GRU or LSTM), a linear read-out.
 
     Args:
         vocab_size: ``V``, the number of symbols.
-        hidden_size: ``H``, units of the recurrent layer.
+        hidden_size: ``H``, units of each recurrent layer.
         embedding_size: ``E``, size of each character's learned vector.
         layer: ``"gru"`` or ``"lstm"``.
+        num_layers: recurrent layers, stacked (:class:`~companion.stack.Stacked`).
+        dropout: probability of dropping each number of the embeddings, of every layer's
+            outputs and of the read-out's input, in training only.
+        variational: one dropout mask per sequence for all steps
+            (:class:`~companion.dropout.VariationalDropout`) instead of a fresh one per step.
+        residual: add each layer's input to its output (layers 2 and up).
+        tie_weights: the read-out uses the embedding matrix as its weights (Press & Wolf
+            2017); needs ``embedding_size == hidden_size`` and saves ``V * H`` parameters.
+
+    Chapters :ref:`char-rnn` and :ref:`deep-rnns`.
     """
 
     def __init__(self, vocab_size: int, hidden_size: int, embedding_size: int = 32,
-                 layer: str = "gru"):
+                 layer: str = "gru", num_layers: int = 1, dropout: float = 0.0,
+                 variational: bool = False, residual: bool = False, tie_weights: bool = False):
         super().__init__()
         if layer not in LAYERS:
             raise ValueError(f"layer must be one of {sorted(LAYERS)}, got {layer!r}")
+        if num_layers < 1:
+            raise ValueError(f"num_layers must be >= 1, got {num_layers}")
+        if tie_weights and embedding_size != hidden_size:
+            raise ValueError(f"tied weights need embedding_size == hidden_size, got "
+                             f"{embedding_size} and {hidden_size}")
         self.vocab_size, self.layer_name = vocab_size, layer
         self.embed = nn.Embedding(vocab_size, embedding_size)
-        self.rnn = LAYERS[layer](embedding_size, hidden_size)
+        self.drop = sequence_dropout(dropout, variational)
+        layers = [LAYERS[layer](embedding_size if k == 0 else hidden_size, hidden_size)
+                  for k in range(num_layers)]
+        # dropout on each layer's input, the first one's being the embeddings
+        self.rnn = Stacked([InputDropout(one, sequence_dropout(dropout, variational))
+                            for one in layers], residual=residual)
         self.head = nn.Linear(hidden_size, vocab_size)
+        if tie_weights:
+            self.head.weight = self.embed.weight
 
     def forward(self, ids: torch.Tensor, state=None):
         """Next-character logits for every position.
@@ -56,7 +82,7 @@ class CharLM(nn.Module):
         if ids.dim() != 2 or ids.dtype != torch.int64:
             raise ValueError(f"ids must be an int64 tensor of shape (B, T), got {ids.dtype} {tuple(ids.shape)}")
         outputs, state = self.rnn(self.embed(ids), state)
-        return self.head(outputs), state
+        return self.head(self.drop(outputs)), state
 
 
 def lm_batches(ids: np.ndarray, batch_size: int, length: int, seed: int
@@ -172,7 +198,7 @@ def load_weights(path) -> tuple[CharLM, dict]:
     saved = torch.load(path, map_location="cpu", weights_only=True)
     settings = saved["settings"]
     model = CharLM(settings["vocab_size"], settings["hidden_size"], settings["embedding_size"],
-                   settings["layer"])
+                   settings["layer"], **{key: settings[key] for key in ARCHITECTURE if key in settings})
     model.load_state_dict({k: v.float() if v.is_floating_point() else v
                            for k, v in saved["state_dict"].items()})
     return model.eval(), settings

@@ -17,6 +17,7 @@ from companion.bptt import rnn_forward, rnn_step_backward
 from companion.applications.charlm import tempered_probabilities
 from companion.conv import CausalConv1d
 from companion.ctc import BLANK, LOG_ZERO, alpha_step, collapse, extend_with_blanks
+from companion.exercises import deep_rnns
 from companion.exercises.types import Case, Exercise, Inputs, compare
 from companion.applications.forecast import seasonal_naive_forecast
 from companion.gru import GATES as GRU_GATES
@@ -341,6 +342,22 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                Case("first_frames", "right after the first frame: most positions unreachable",
                     _ctc_alpha_inputs(2, 4, first_frame=True)),
                Case("long", "transcripts of 8 labels, with repeats", _ctc_alpha_inputs(2, 8), points=2))),
+    Exercise(
+        name="dropout_mask", chapter="deep_rnns",
+        arguments=("uniform", "p"), outputs=("mask",), returns="array",
+        framework="numpy", reference=deep_rnns.variational_mask_reference,
+        cases=(Case("small", "4 sequences, 6 features, p = 0.3", deep_rnns.variational_mask_inputs(4, 6, 0.3)),
+               Case("half", "p = 0.5: kept features are doubled", deep_rnns.variational_mask_inputs(3, 10, 0.5)),
+               Case("none", "p = 0: nothing dropped, nothing rescaled", deep_rnns.variational_mask_inputs(2, 5, 0.0)))),
+    Exercise(
+        name="truncated_gradient", chapter="deep_rnns",
+        arguments=("x", "h0", "W_xh", "W_hh", "b", "readout"), outputs=("dW_hh", "h_T"),
+        returns="tuple", framework="torch", reference=deep_rnns.truncated_gradient_reference,
+        cases=(Case("two_chunks", "T = 8: two chunks of 4", deep_rnns.truncated_gradient_inputs(2, 8, 3, 4)),
+               Case("ragged", "T = 10: the last chunk has 2 steps", deep_rnns.truncated_gradient_inputs(3, 10, 2, 5)),
+               Case("one_chunk", "T = 3, shorter than a chunk: full BPTT",
+                    deep_rnns.truncated_gradient_inputs(2, 3, 2, 3)),
+               Case("long", "T = 21, six chunks", deep_rnns.truncated_gradient_inputs(2, 21, 3, 6), points=2))),
 )}
 
 
