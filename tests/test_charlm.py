@@ -19,13 +19,15 @@ def model():
 
 def test_forward_shapes_and_errors(model):
     logits, state = model(torch.zeros(3, 9, dtype=torch.int64))
-    assert logits.shape == (3, 9, 7) and state.shape == (3, 12)
+    assert logits.shape == (3, 9, 7) and len(state) == 1 and state[0].shape == (3, 12)
     with pytest.raises(ValueError, match=r"shape \(B, T\)"):
         model(torch.zeros(9, dtype=torch.int64))
     with pytest.raises(ValueError, match="int64"):
         model(torch.zeros(2, 9))
     with pytest.raises(ValueError, match="layer must be one of"):
         charlm.CharLM(7, 12, layer="rnn")
+    with pytest.raises(ValueError, match="num_layers"):
+        charlm.CharLM(7, 12, num_layers=0)
 
 
 @pytest.mark.parametrize("layer", ["gru", "lstm"])

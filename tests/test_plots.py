@@ -5,7 +5,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
-from companion.plots import draw_unrolled  # noqa: E402
+from companion.plots import draw_deep, draw_unrolled  # noqa: E402
 
 
 def _count(ax, kind):
@@ -41,3 +41,25 @@ def test_plot_history_draws_one_point_per_step():
     assert line.get_xdata().tolist() == [1, 2, 3] and line.get_ydata().tolist() == [3.0, 2.0, 1.0]
     assert ax.get_xlabel() == "optimiser step"
     plt.close(fig)
+
+
+def _patches(ax):
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    return boxes, arrows
+
+
+def test_draw_deep_draws_every_state_and_connection():
+    fig, ax = plt.subplots()
+    draw_deep(ax, layers=3, steps=4, title="deep")
+    boxes, arrows = _patches(ax)
+    assert len(boxes) == 4 * (3 + 2)            # x, three hidden layers, y at every step
+    assert len(arrows) == 3 * 3 + 4 * 4         # along each layer; up through 4 levels per step
+    fig, ax = plt.subplots()
+    draw_deep(ax, layers=3, steps=4, title="residual", residual=True)
+    assert len(_patches(ax)[1]) == 3 * 3 + 4 * 4 + 4 * 2   # plus a skip around layers 2 and 3
+    fig, ax = plt.subplots()
+    draw_deep(ax, layers=1, steps=4, title="both ways", bidirectional=True)
+    boxes, arrows = _patches(ax)
+    assert len(boxes) == 4 * 4 and len(arrows) == 2 * 3 + 4 * 4
+    plt.close("all")
