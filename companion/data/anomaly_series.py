@@ -26,11 +26,12 @@ name          what                                                   labelled an
 from __future__ import annotations
 
 import csv
-import importlib.metadata
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from companion.data.packaged import installed_file
 
 PACKAGE = "aeon==1.6.0"
 _DATA = "aeon/datasets/data/"
@@ -44,22 +45,9 @@ FILES = {
 
 
 def data_file(relative: str) -> Path:
-    """Where the installed ``aeon`` keeps ``aeon/datasets/data/<relative>``.
-
-    Raises:
-        ModuleNotFoundError: if ``aeon`` is not installed, with the command that installs it.
-    """
-    try:
-        distribution = importlib.metadata.distribution("aeon")
-    except importlib.metadata.PackageNotFoundError:
-        raise ModuleNotFoundError(f"the anomaly series need the {PACKAGE!r} package: "
-                                  f"pip install --no-deps {PACKAGE}") from None
-    wanted = _DATA + relative
-    for file in distribution.files or []:
-        if file.as_posix() == wanted:
-            return Path(distribution.locate_file(file))
-    raise FileNotFoundError(f"{wanted} is not in the installed aeon {distribution.version}; "
-                            f"install {PACKAGE}")
+    """Where the installed ``aeon`` keeps ``aeon/datasets/data/<relative>`` (see
+    :func:`companion.data.packaged.installed_file` for the errors)."""
+    return installed_file(PACKAGE, _DATA + relative, "the anomaly series")
 
 
 @lru_cache(maxsize=8)

