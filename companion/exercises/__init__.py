@@ -17,7 +17,7 @@ from companion.bptt import rnn_forward, rnn_step_backward
 from companion.applications.charlm import tempered_probabilities
 from companion.conv import CausalConv1d
 from companion.ctc import BLANK, LOG_ZERO, alpha_step, collapse, extend_with_blanks
-from companion.exercises import applications, deep_rnns
+from companion.exercises import applications, deep_rnns, music
 from companion.exercises.types import Case, Exercise, Inputs, compare
 from companion.applications.forecast import seasonal_naive_forecast
 from companion.gru import GATES as GRU_GATES
@@ -358,6 +358,15 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                Case("one_chunk", "T = 3, shorter than a chunk: full BPTT",
                     deep_rnns.truncated_gradient_inputs(2, 3, 2, 3)),
                Case("long", "T = 21, six chunks", deep_rnns.truncated_gradient_inputs(2, 21, 3, 6), points=2))),
+    Exercise(
+        name="sample_with_temperature", chapter="music",
+        arguments=("logits", "temperature", "uniform"), outputs=("symbols",), returns="array",
+        framework="numpy", reference=music.temperature_sample_reference,
+        cases=(Case("plain", "temperature 1: the model's own distribution", music.temperature_sample_inputs(6, 9, 1.0)),
+               Case("cold", "temperature 0.3: nearly always the most likely symbol", music.temperature_sample_inputs(8, 12, 0.3)),
+               Case("hot", "temperature 2: flatter", music.temperature_sample_inputs(5, 7, 2.0)),
+               Case("overflow", "logits in the hundreds (subtract the maximum)",
+                    music.temperature_sample_inputs(4, 10, 0.5, scale=300.0), points=2))),
     Exercise(
         name="mean_over_words", chapter="applications",
         arguments=("outputs", "lengths"), outputs=("pooled",), returns="array",
