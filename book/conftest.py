@@ -9,6 +9,8 @@ After a chapter's last cell, one more test compares every value the chapter glue
 with the value the book build glued (myst-nb's ``_build/jupyter_execute/book/NN.glue.json``), so
 ``make test``, which builds the book first, checks that seeded chapters give the same numbers
 twice without executing any chapter a third time. Glued timings (``*_seconds``) are left out.
+A last test reads the kernel's peak resident memory and fails above 1.5 GiB (Binder's sessions
+get 2 GB).
 
 Run one chapter:  .venv/bin/python -m pytest book/01_rnn_basics.md
 """
@@ -77,6 +79,39 @@ class SameGlueAsTheBookBuild(pytest.Item):
         return self.path, 0, "glued values equal the book build's"
 
 
+#: Binder gives a session at most 2 GB; a chapter's kernel must stay well inside it.
+PEAK_MEMORY_LIMIT = 1.5 * 2**30
+
+
+def peak_resident_bytes(pid: int) -> int:
+    """A live process's peak resident memory so far (``VmHWM`` in ``/proc/<pid>/status``)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmHWM for process {pid}")
+
+
+class PeakMemoryFitsBinder(pytest.Item):
+    """The kernel that ran the chapter's cells peaked at no more than 1.5 GiB resident."""
+
+    def __init__(self, *, chapter: "ChapterNotebook", **kwargs):
+        super().__init__(**kwargs)
+        self.chapter = chapter
+
+    def runtest(self):
+        manager = self.chapter.kernel.km
+        process = getattr(manager.provisioner, "process", None) if manager.provisioner else None
+        if process is None or not Path("/proc").exists():
+            pytest.skip("the kernel's process cannot be inspected here")
+        peak = peak_resident_bytes(process.pid)
+        assert peak <= PEAK_MEMORY_LIMIT, (
+            f"{self.chapter.path.name} peaked at {peak / 2**30:.2f} GiB resident, over the "
+            f"{PEAK_MEMORY_LIMIT / 2**30:.1f} GiB a Binder session can afford")
+
+    def reportinfo(self):
+        return self.path, 0, "peak memory fits a Binder session"
+
+
 class ChapterNotebook(IPyNbFile):
     """nbval's notebook collector, registered under the chapter's own ``.md`` path.
 
@@ -113,6 +148,11 @@ class ChapterNotebook(IPyNbFile):
         check.add_marker("chapters")
         check.add_marker("slow")
         yield check
+        memory = PeakMemoryFitsBinder.from_parent(self, name="peak memory fits Binder",
+                                                  chapter=self)
+        memory.add_marker("chapters")
+        memory.add_marker("slow")
+        yield memory
 
 
 def pytest_collect_file(file_path: Path, parent):
