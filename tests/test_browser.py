@@ -4,11 +4,14 @@
 read the real HTML in `_build/html`. They serve it from 127.0.0.1 and drive Debian's `chromium`
 (headless, background networking off: these machines have no internet, and the book must not need
 it) through Playwright. A PNG of each chapter's first screen is saved in `_build/screenshots/`.
+Every page is also checked with axe-core (WCAG 2.1 A and AA), from the copy of its script that the
+`axe-playwright-python` package ships.
 """
 from __future__ import annotations
 
 import functools
 import http.server
+import importlib.resources
 import re
 import shutil
 import threading
@@ -23,6 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
+AXE_SOURCE = (importlib.resources.files("axe_playwright_python") / "axe.min.js").read_text()
 
 
 def toc_pages() -> list[str]:
@@ -77,6 +81,28 @@ def browser():
         browser.close()
 
 
+def serious_accessibility_violations(page) -> list[dict]:
+    """axe-core's serious and critical violations of WCAG 2.1 A and AA on the loaded page (the
+    copy of axe inside axe-playwright-python, so nothing is fetched)."""
+    page.add_script_tag(content=AXE_SOURCE)
+    # preload: false, or axe fetches the theme's @import-ed sheets from the wrong folder (404s)
+    return page.evaluate("""() => axe.run(document, {preload: false, runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+        .then(r => r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+            .map(v => ({rule: v.id, impact: v.impact, count: v.nodes.length,
+                        first: v.nodes[0].target.join(' '), why: v.nodes[0].failureSummary})))""")
+
+
+def test_the_accessibility_check_finds_planted_violations(browser):
+    page = browser.new_page()
+    page.set_content('<html lang="en"><head><title>t</title></head><body><main>'
+                     '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+                     '<p style="color:#777;background:#888">faint text</p></main></body></html>')
+    rules = {v["rule"] for v in serious_accessibility_violations(page)}
+    page.close()
+    assert {"image-alt", "color-contrast"} <= rules
+
+
 def _visit(page, url: str, screenshot: Path | None) -> dict:
     """Load one page, wait for MathJax, and collect what the tests check."""
     console, failures = [], []
@@ -108,6 +134,7 @@ def _visit(page, url: str, screenshot: Path | None) -> dict:
         downloads: [...document.querySelectorAll('.dropdown-download-buttons a, .dropdown-download-buttons button')]
             .map(a => (a.getAttribute('href') || '') + ' ' + a.className),
     })""")
+    info["axe"] = serious_accessibility_violations(page)
     # Every audio element: load it and wait (at most 10 s) for its metadata or its error.
     info["audio"] = page.evaluate("""() => Promise.all([...document.querySelectorAll('audio')]
         .map(a => new Promise(resolve => {
@@ -185,6 +212,14 @@ def test_every_image_loads_and_has_alt_text(visits, name):
     for image in visits[name]["images"]:
         assert image["loaded"], f"{name}: image {image['src']} did not load"
         assert image["alt"] and image["alt"].strip(), f"{name}: image {image['src']} has no alt text"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_serious_or_critical_accessibility_violations(visits, name):
+    violations = visits[name]["axe"]
+    assert not violations, f"{name}: axe-core (WCAG 2.1 A/AA) found " + "; ".join(
+        f"{v['rule']} ({v['impact']}, {v['count']}x, first at {v['first']}): {v['why']}"
+        for v in violations)
 
 
 @pytest.mark.parametrize("name", PAGES)

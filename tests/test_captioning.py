@@ -4,7 +4,7 @@ import torch
 
 from companion.applications.captioning import (DIGIT_NAMES, END, MAX_LENGTH, START, SYMBOLS,
                                                DigitSpeller, spelling_loss, spelling_targets)
-from companion.train import batches_from, fit
+from companion.train import fit
 
 
 def test_targets_are_the_inputs_shifted_with_an_end_symbol():

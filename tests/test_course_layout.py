@@ -73,7 +73,8 @@ def test_environment_yml_installs_what_pyproject_asks_for_at_the_constrained_ver
         assert name in pip_specs, f"environment.yml lacks {requirement}"
         # Binder's pip step cannot read constraints.txt (the repository is not there yet), so
         # environment.yml repeats its pins.
-        assert pip_specs[name].replace(" ", "") == f"{requirement.split('=')[0].split('>')[0].split('<')[0].strip()}=={pins[name]}", \
+        bare = re.split(r"[<>=!~ ]", requirement, maxsplit=1)[0]
+        assert pip_specs[name].replace(" ", "") == f"{bare}=={pins[name]}", \
             f"environment.yml has {pip_specs[name]}; constraints.txt pins {name}=={pins[name]}"
     post_build = (ROOT / "postBuild").read_text()
     for name, version in re.findall(r"pip install --no-deps ([\w-]+)==([\w.]+)", post_build):

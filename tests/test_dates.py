@@ -35,7 +35,8 @@ def test_every_format_writes_the_date_it_is_given(name):
 
 
 def test_ordinals():
-    written = [dates.FORMATS["ordinal_of"](datetime.date(2000, 1, d)).split()[0] for d in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 31)]
+    written = [dates.FORMATS["ordinal_of"](datetime.date(2000, 1, d)).split()[0]
+               for d in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 31)]
     assert written == ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "31st"]
 
 

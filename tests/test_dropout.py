@@ -2,7 +2,6 @@
 the language model's dropout and weight tying."""
 import pytest
 import torch
-from torch import nn
 
 from companion.applications.charlm import CharLM
 from companion.dropout import InputDropout, VariationalDropout, sequence_dropout, variational_mask

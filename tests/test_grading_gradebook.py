@@ -48,7 +48,7 @@ def notebook_submission(*cells: str) -> str:
 
 def attacks(out: Path, canary: Path) -> dict[str, str]:
     """Student name -> exercise cell source, for the ``rnn_basics`` assignment."""
-    forged = f"student,points\\nmallory,999\\n"
+    forged = "student,points\\nmallory,999\\n"
     return {
         "infinite_loop": "def rnn_step(*args):\n    while True:\n        pass",
         "sleep_forever": "import time\ndef rnn_step(*args):\n    time.sleep(10**6)",
@@ -296,4 +296,5 @@ def test_a_grader_failure_costs_one_student_not_the_run(tmp_path, monkeypatch):
     monkeypatch.setattr(gradebook, "grade_submission", flaky)
     results = grade_folder("rnn_basics", submissions, tmp_path / "o", limits=LIMITS, progress=False)
     assert results["ok"].points == results["ok"].max_points
-    assert results["unlucky"].status == "grader-error" and "disk full" in results["unlucky"].tests["rnn_step/small"].message
+    assert results["unlucky"].status == "grader-error"
+    assert "disk full" in results["unlucky"].tests["rnn_step/small"].message

@@ -167,7 +167,8 @@ def test_from_torch_rejects_what_it_cannot_copy(module, message):
         (torch.randn(2, 0, 3), r"T >= 1, got \(2, 0, 3\)"),
         (torch.randn(0, 4, 3), r"B >= 1 and T >= 1, got \(0, 4, 3\)"),
         (torch.ones(2, 6, 3, dtype=torch.int64), r"floating-point tensor .* got torch.int64"),
-        (torch.randn(2, 6, 3, dtype=torch.float64), r"dtype torch.float64 but the layer's parameters are torch.float32"),
+        (torch.randn(2, 6, 3, dtype=torch.float64),
+         r"dtype torch.float64 but the layer's parameters are torch.float32"),
         ([[[0.0, 1.0, 2.0]]], r"torch.Tensor of shape \(B, T, I\) = \(batch, time, 3\), got list"),
     ],
 )

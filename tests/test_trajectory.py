@@ -13,7 +13,8 @@ def test_the_heading_frame_puts_the_vehicle_at_the_origin_facing_x():
     heading = frame[:, 7] - frame[:, 4]
     np.testing.assert_allclose(heading[:, 1], 0, atol=1e-12)
     assert (heading[:, 0] > 0).all()  # the last 3 steps point along +x
-    distances = lambda t: np.linalg.norm(t[:, :, None] - t[:, None], axis=-1)
+    def distances(t):
+        return np.linalg.norm(t[:, :, None] - t[:, None], axis=-1)
     np.testing.assert_allclose(distances(frame), distances(tracks), atol=1e-9)  # a rigid motion
     with pytest.raises(ValueError, match=r"\(N, T, 2\)"):
         tr.to_heading_frame(tracks[..., 0], past=8)

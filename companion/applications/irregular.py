@@ -11,7 +11,6 @@ input it can (the fix in e.g. Che et al. 2018, GRU-D, which also decays the stat
 """
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import nn
 

@@ -26,8 +26,9 @@ from companion.grading.protocol import case_key, run_case  # the sandbox prepend
 
 CONFINEMENT_FAILED = 70  # exit status when a required isolation layer could not be applied
 RESULTS_TOO_LARGE = 71   # exit status when the results do not fit the file-size limit
-PRELOADED = ("numpy.linalg", "numpy.testing", "math", "cmath", "random", "itertools", "functools", "collections", "typing",
-             "dataclasses", "operator", "copy", "numbers", "statistics", "string", "re", "warnings")
+PRELOADED = ("numpy.linalg", "numpy.testing", "math", "cmath", "random", "itertools", "functools",
+             "collections", "typing", "dataclasses", "operator", "copy", "numbers", "statistics",
+             "string", "re", "warnings")
 
 
 # ----- confinement ----------------------------------------------------------------------------

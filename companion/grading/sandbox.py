@@ -213,7 +213,9 @@ def run_submission(cells: list[dict], exercises: list[dict], inputs: dict[str, n
         if code == -signal.SIGXCPU:
             return ChildRun("cpu-limit", f"it used more than {limits.cpu_s} s of CPU time", {}, tail, wall)
         if code in (-signal.SIGXFSZ, child.RESULTS_TOO_LARGE):
-            return ChildRun("file-limit", f"its results or output exceeded the {limits.file_mb} MiB file-size limit", {}, tail, wall)
+            return ChildRun("file-limit",
+                            f"its results or output exceeded the {limits.file_mb} MiB file-size limit",
+                            {}, tail, wall)
         if code == child.CONFINEMENT_FAILED:
             return ChildRun("sandbox-error", "the grader could not confine it, so it was not run", {}, tail, wall)
         if code != 0:
