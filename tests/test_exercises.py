@@ -100,3 +100,10 @@ def test_the_chapter_earns_full_marks_and_its_student_copy_none(chapter, release
     blank = grade_submission("student", folder / f"{chapter.stem}.ipynb", chapter_id, exercises, limits, isolation)
     assert blank.status == "graded" and blank.points == 0
     assert all("not written yet" in t.message for t in blank.tests.values())
+
+
+def test_the_instructor_guide_lists_every_auto_graded_exercise():
+    guide = (CHAPTERS[0].parent / "instructor_guide.md").read_text()
+    for exercise in EXERCISES.values():
+        signature = f"`{exercise.name}({', '.join(exercise.arguments)})`"
+        assert signature in guide, f"instructor_guide.md does not list {signature}"
