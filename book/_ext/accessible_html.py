@@ -11,7 +11,7 @@ that the theme and the extensions write and no setting changes.
 """
 from __future__ import annotations
 
-from pathlib import Path
+from built_pages import rewrite_built_pages
 
 CITATION_LIST = '<div role="list" class="citation-list">'
 
@@ -21,17 +21,7 @@ def fix_page(text: str) -> str:
     return text.replace(CITATION_LIST, '<div class="citation-list">')
 
 
-def _fix_output(app, exception) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
-    for page in Path(app.outdir).rglob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        fixed = fix_page(text)
-        if fixed != text:
-            page.write_text(fixed, encoding="utf-8")
-
-
 def setup(app):
     app.add_css_file("accessible.css")
-    app.connect("build-finished", _fix_output)
+    app.connect("build-finished", lambda app, exception: rewrite_built_pages(app, exception, fix_page))
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -10,7 +10,8 @@ earlier in the same page is dropped.
 from __future__ import annotations
 
 import re
-from pathlib import Path
+
+from built_pages import rewrite_built_pages
 
 SCRIPT_LINE = re.compile(r"^\s*<script\b.*</script>\s*$")
 
@@ -27,16 +28,6 @@ def dedupe_page(text: str) -> str:
     return "".join(kept)
 
 
-def _dedupe_output(app, exception) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
-    for page in Path(app.outdir).rglob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        cleaned = dedupe_page(text)
-        if cleaned != text:
-            page.write_text(cleaned, encoding="utf-8")
-
-
 def setup(app):
-    app.connect("build-finished", _dedupe_output)
+    app.connect("build-finished", lambda app, exception: rewrite_built_pages(app, exception, dedupe_page))
     return {"parallel_read_safe": True, "parallel_write_safe": True}
