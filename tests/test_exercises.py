@@ -73,7 +73,7 @@ def test_compare_accepts_a_match_within_tolerance_and_reports_gradients_by_name(
 
 
 def test_chapter_exercises_lists_known_chapters_in_the_error():
-    assert [e.name for e in chapter_exercises("lstm")] == ["lstm_step"]
+    assert [e.name for e in chapter_exercises("lstm")] == ["lstm_step", "lstm_step_backward"]
     with pytest.raises(ValueError, match="chapters with exercises"):
         chapter_exercises("glossary")
 
@@ -102,8 +102,23 @@ def test_the_chapter_earns_full_marks_and_its_student_copy_none(chapter, release
     assert all("not written yet" in t.message for t in blank.tests.values())
 
 
-def test_the_instructor_guide_lists_every_auto_graded_exercise():
+def test_the_instructor_guide_tables_every_auto_graded_exercise_in_chapter_order():
+    import sys
+
+    sys.path.insert(0, str(CHAPTERS[0].parent / "_ext"))
+    from exercise_table import chapter_order, table_rows
+
     guide = (CHAPTERS[0].parent / "instructor_guide.md").read_text()
+    assert "```{exercise-table}" in guide
+    rows = "\n".join(table_rows(list(EXERCISES.values()), chapter_order(CHAPTERS[0].parent)))
+    positions = []
     for exercise in EXERCISES.values():
-        signature = f"`{exercise.name}({', '.join(exercise.arguments)})`"
-        assert signature in guide, f"instructor_guide.md does not list {signature}"
+        signature = f"``{exercise.name}({', '.join(exercise.arguments)})``"
+        assert rows.count(signature) == 1 and exercise.summary in rows, signature
+        positions.append((rows.index(signature), CHAPTERS.index(next(
+            c for c in CHAPTERS if c.stem.split("_", 1)[1] == exercise.chapter))))
+    chapters_in_table_order = [chapter for _, chapter in sorted(positions)]
+    assert chapters_in_table_order == sorted(chapters_in_table_order)
+    with pytest.raises(ValueError, match="no chapter file"):
+        table_rows([EXERCISES["rnn_step"].__class__(**{**EXERCISES["rnn_step"].__dict__, "chapter": "nowhere"})],
+                   chapter_order(CHAPTERS[0].parent))

@@ -107,10 +107,12 @@ def test_student_copies_keep_the_exercise_cells_visible_and_unsolved(released):
     tmp_path, _ = released
     copy = json.loads((tmp_path / "03_lstm.ipynb").read_text())
     exercise = [c for c in copy["cells"] if "exercise" in c["metadata"].get("tags", [])]
-    assert len(exercise) == 1
-    assert "hide-input" not in exercise[0]["metadata"]["tags"]
-    assert "def lstm_step(x_t, h_prev, C_prev, W, b):" in "".join(exercise[0]["source"])
-    assert "raise NotImplementedError" in "".join(exercise[0]["source"])
+    assert len(exercise) == 2   # lstm_step and lstm_step_backward
+    for cell, signature in zip(exercise, ("def lstm_step(x_t, h_prev, C_prev, W, b):",
+                                          "def lstm_step_backward(dh, dC, x_t, h_prev, C_prev, W, b):")):
+        assert "hide-input" not in cell["metadata"]["tags"]
+        assert signature in "".join(cell["source"])
+        assert "raise NotImplementedError" in "".join(cell["source"])
 
 
 def test_chapter_ids_and_paths():

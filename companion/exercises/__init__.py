@@ -17,7 +17,7 @@ from companion.bptt import rnn_forward, rnn_step_backward
 from companion.applications.charlm import tempered_probabilities
 from companion.conv import CausalConv1d
 from companion.ctc import BLANK, LOG_ZERO, alpha_step, collapse, extend_with_blanks
-from companion.exercises import applications, deep_rnns, music
+from companion.exercises import applications, deep_rnns, foundations, music
 from companion.exercises.types import Case, Exercise, Inputs, compare
 from companion.applications.forecast import seasonal_naive_forecast
 from companion.gru import GATES as GRU_GATES
@@ -61,7 +61,7 @@ def _step_backward_inputs(B: int, I: int, H: int, scale: float = 1.0):
 
 # ----- chapter 3: one LSTM step -----------------------------------------------------------------
 
-LSTM_EXERCISE_GATES = ("f", "i", "C", "o")  # column blocks of the exercise's W, as in the seeds
+LSTM_EXERCISE_GATES = foundations.LSTM_EXERCISE_GATES  # column blocks of the exercise's W
 
 
 def _lstm_step_reference(x_t, h_prev, C_prev, W, b):
@@ -241,6 +241,7 @@ def _ctc_alpha_inputs(B: int, S: int, first_frame: bool = False):
 EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
     Exercise(
         name="rnn_step", chapter="rnn_basics",
+        summary="one tanh RNN step, NumPy",
         arguments=("x_t", "h_prev", "W_xh", "W_hh", "b"), outputs=("h",), returns="array",
         framework="numpy", reference=_rnn_step_reference,
         cases=(Case("small", "a batch of 3, I = 4, H = 5", _rnn_step_inputs(3, 4, 5)),
@@ -250,6 +251,7 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                Case("saturated", "large inputs that saturate tanh", _rnn_step_inputs(5, 3, 4, scale=8.0)))),
     Exercise(
         name="step_backward", chapter="bptt",
+        summary="one step of BPTT, NumPy",
         arguments=("dh", "h", "h_prev", "x_t", "W_xh", "W_hh"),
         outputs=("x", "h_prev", "W_xh", "W_hh", "b"), returns="dict",
         framework="numpy", reference=_step_backward_reference,
@@ -261,6 +263,7 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                     _step_backward_inputs(3, 4, 5, scale=8.0)))),
     Exercise(
         name="lstm_step", chapter="lstm",
+        summary="one LSTM step, PyTorch, gradients checked too",
         arguments=("x_t", "h_prev", "C_prev", "W", "b"), outputs=("h", "C"), returns="tuple",
         framework="torch", reference=_lstm_step_reference,
         cases=(Case("small", "a batch of 2, I = 3, H = 4", _lstm_step_inputs(2, 3, 4)),
@@ -271,6 +274,7 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                     _lstm_step_inputs(3, 4, 5), points=2, gradients=True))),
     Exercise(
         name="gru_step", chapter="gru",
+        summary="one GRU step, PyTorch",
         arguments=("x_t", "h_prev", "W_x", "W_h", "b_x", "b_h"), outputs=("h",), returns="array",
         framework="torch", reference=_gru_step_reference,
         cases=(Case("small", "a batch of 2, I = 3, H = 4", _gru_step_inputs(2, 3, 4)),
@@ -280,7 +284,7 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                Case("gradients", "gradients with respect to every argument, by autograd",
                     _gru_step_inputs(3, 4, 5), points=2, gradients=True))),
     Exercise(
-        name="attention_weights", chapter="seq2seq",
+        name="attention_weights", chapter="seq2seq", summary="additive attention weights over a padded input, PyTorch",
         arguments=("query", "keys", "mask", "W_q", "W_k", "b", "v"), outputs=("weights",),
         returns="array", framework="torch", reference=_attention_weights_reference,
         cases=(Case("no_padding", "a batch of 2 full-length sources", _attention_inputs(2, 5, 3, 4, 6, padded=False)),
@@ -291,6 +295,7 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                     _attention_inputs(3, 6, 4, 3, 5), points=2, gradients=True))),
     Exercise(
         name="causal_conv", chapter="cnn_vs_rnn",
+        summary="a causal 1-D convolution, NumPy",
         arguments=("x", "w", "b"), outputs=("y",), returns="array",
         framework="numpy", reference=_causal_conv_reference,
         cases=(Case("small", "a batch of 2, 9 steps, 3 channels in, 4 out, 2 taps",
@@ -302,6 +307,7 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                Case("long", "40 steps, 4 taps", _causal_conv_inputs(2, 40, 3, 5, 4), points=2))),
     Exercise(
         name="linear_scan", chapter="parallel_scan",
+        summary="the linear recurrence h_t = a_t h_{t-1} + b_t without a loop, NumPy",
         arguments=("a", "b"), outputs=("h",), returns="array",
         framework="numpy", reference=_linear_scan_reference,
         cases=(Case("small", "a batch of 2, 6 steps, 3 units", _linear_scan_inputs(2, 6, 3)),
@@ -309,6 +315,7 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                Case("longer", "20 steps", _linear_scan_inputs(2, 20, 5), points=2))),
     Exercise(
         name="temperature_softmax", chapter="text",
+        summary="a stable softmax at a temperature, NumPy",
         arguments=("logits", "temperature"), outputs=("probabilities",), returns="array",
         framework="numpy", reference=_temperature_softmax_reference,
         cases=(Case("plain", "temperature 1: the ordinary softmax", _temperature_inputs(3, 7, 1.0)),
@@ -318,6 +325,7 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                     _temperature_inputs(2, 5, 0.05, scale=300.0), points=2))),
     Exercise(
         name="seasonal_naive", chapter="time_series",
+        summary="the seasonal-naive forecast, NumPy",
         arguments=("history", "season", "horizon"), outputs=("forecast",), returns="array",
         framework="numpy", reference=_seasonal_naive_reference,
         cases=(Case("monthly", "season 12, horizon 12", _seasonal_naive_inputs(3, 30, 12, 12)),
@@ -326,6 +334,7 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                Case("one_step", "season 1: the naive forecast", _seasonal_naive_inputs(2, 5, 1, 1)))),
     Exercise(
         name="ctc_keep", chapter="speech",
+        summary="which frames of a CTC path survive the collapse, NumPy",
         arguments=("path",), outputs=("keep",), returns="array",
         framework="numpy", reference=_ctc_keep_reference,
         cases=(Case("mixed", "blanks and runs of repeated symbols", _ctc_keep_inputs(3, 12, 5, 0.4, 0.4)),
@@ -335,6 +344,7 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                     _ctc_keep_inputs(4, 20, 2, 0.5, 0.3), points=2))),
     Exercise(
         name="ctc_alpha_step", chapter="speech",
+        summary="one step of CTC's forward recursion in log space, NumPy",
         arguments=("log_alpha", "log_emit", "skip"), outputs=("log_alpha_next",), returns="array",
         framework="numpy", reference=_ctc_alpha_step_reference,
         cases=(Case("small", "a batch of 2, transcripts of 3 labels", _ctc_alpha_inputs(2, 3)),
@@ -344,6 +354,7 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                Case("long", "transcripts of 8 labels, with repeats", _ctc_alpha_inputs(2, 8), points=2))),
     Exercise(
         name="dropout_mask", chapter="deep_rnns",
+        summary="a variational dropout mask, NumPy",
         arguments=("uniform", "p"), outputs=("mask",), returns="array",
         framework="numpy", reference=deep_rnns.variational_mask_reference,
         cases=(Case("small", "4 sequences, 6 features, p = 0.3", deep_rnns.variational_mask_inputs(4, 6, 0.3)),
@@ -351,6 +362,7 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                Case("none", "p = 0: nothing dropped, nothing rescaled", deep_rnns.variational_mask_inputs(2, 5, 0.0)))),
     Exercise(
         name="truncated_gradient", chapter="deep_rnns",
+        summary="stateful truncated BPTT's summed gradient and final state, PyTorch",
         arguments=("x", "h0", "W_xh", "W_hh", "b", "readout"), outputs=("dW_hh", "h_T"),
         returns="tuple", framework="torch", reference=deep_rnns.truncated_gradient_reference,
         cases=(Case("two_chunks", "T = 8: two chunks of 4", deep_rnns.truncated_gradient_inputs(2, 8, 3, 4)),
@@ -360,6 +372,7 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                Case("long", "T = 21, six chunks", deep_rnns.truncated_gradient_inputs(2, 21, 3, 6), points=2))),
     Exercise(
         name="sample_with_temperature", chapter="music",
+        summary="inverse-transform sampling at a temperature, NumPy",
         arguments=("logits", "temperature", "uniform"), outputs=("symbols",), returns="array",
         framework="numpy", reference=music.temperature_sample_reference,
         cases=(Case("plain", "temperature 1: the model's own distribution", music.temperature_sample_inputs(6, 9, 1.0)),
@@ -370,6 +383,7 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                     music.temperature_sample_inputs(4, 10, 0.5, scale=300.0), points=2))),
     Exercise(
         name="mean_over_words", chapter="applications",
+        summary="the mean over each sequence's real steps, NumPy",
         arguments=("outputs", "lengths"), outputs=("pooled",), returns="array",
         framework="numpy", reference=applications.masked_mean_reference,
         cases=(Case("ragged", "5 reviews of 1 to 9 words", applications.masked_mean_inputs(5, 9, 4)),
@@ -378,6 +392,57 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
                     applications.masked_mean_inputs(4, 1, 3)),
                Case("garbage", "padded steps hold large numbers: they must count for nothing",
                     applications.masked_mean_inputs(6, 12, 5, garbage=100.0), points=2))),
+    Exercise(
+        name="many_to_one_logits", chapter="rnn_basics",
+        summary="a whole many-to-one classifier over a padded batch, NumPy (putting it together)",
+        arguments=("x", "lengths", "W_xh", "W_hh", "b", "W_hy", "b_y"), outputs=("logits",),
+        returns="array", framework="numpy", reference=foundations.many_to_one_logits_reference,
+        cases=(Case("full", "no padding: every sequence as long as the batch",
+                    foundations.many_to_one_inputs(3, 5, 2, 4, 3, full=True)),
+               Case("padded", "sequences of 1 to 8 steps, noise in the padding",
+                    foundations.many_to_one_inputs(5, 8, 3, 6, 2), points=2),
+               Case("length_one", "a batch where one sequence has a single step",
+                    foundations.many_to_one_inputs(4, 6, 2, 3, 4)))),
+    Exercise(
+        name="softmax_bptt", chapter="bptt",
+        summary="BPTT of a whole sequence under a softmax read-out, NumPy (putting it together)",
+        arguments=("x", "h0", "W_xh", "W_hh", "b", "W_hy", "b_y", "targets"),
+        outputs=("W_xh", "W_hh", "b", "W_hy", "b_y"), returns="dict",
+        framework="numpy", reference=foundations.softmax_bptt_reference,
+        cases=(Case("small", "a batch of 2, 4 steps, 3 classes", foundations.softmax_bptt_inputs(2, 4, 3, 5, 3)),
+               Case("one_step", "a single step: no gradient through time yet",
+                    foundations.softmax_bptt_inputs(3, 1, 2, 4, 5)),
+               Case("long", "12 steps with a strong recurrence", foundations.softmax_bptt_inputs(2, 12, 3, 4, 4,
+                                                                                             scale=1.5), points=2))),
+    Exercise(
+        name="lstm_step_backward", chapter="lstm",
+        summary="the backward pass of one LSTM step, every input and weight, NumPy",
+        arguments=("dh", "dC", "x_t", "h_prev", "C_prev", "W", "b"),
+        outputs=("x_t", "h_prev", "C_prev", "W", "b"), returns="dict",
+        framework="numpy", reference=foundations.lstm_step_backward_reference,
+        cases=(Case("small", "a batch of 2, I = 3, H = 4", foundations.lstm_step_backward_inputs(2, 3, 4)),
+               Case("batch_of_one", "a batch of one sequence", foundations.lstm_step_backward_inputs(1, 5, 3)),
+               Case("batch_sum", "a batch of 16: the weight gradients sum over it",
+                    foundations.lstm_step_backward_inputs(16, 4, 6)),
+               Case("saturated", "large weights and cell states: gates near 0 and 1",
+                    foundations.lstm_step_backward_inputs(3, 4, 5, scale=4.0), points=2))),
+    Exercise(
+        name="masked_softmax", chapter="seq2seq",
+        summary="a softmax over the real positions only, NumPy (debugging: the mask applied too late)",
+        arguments=("scores", "mask"), outputs=("weights",), returns="array",
+        framework="numpy", reference=foundations.masked_softmax_reference,
+        cases=(Case("padded", "rows with 1 to 7 real positions", foundations.masked_softmax_inputs(5, 7), points=2),
+               Case("full", "no padding at all: the plain softmax", foundations.masked_softmax_inputs(3, 4, full=True)),
+               Case("large_scores", "scores in the hundreds (subtract the maximum of the real ones)",
+                    foundations.masked_softmax_inputs(4, 6, scale=300.0)))),
+    Exercise(
+        name="log_depth_scan", chapter="parallel_scan",
+        summary="the linear recurrence in log depth, by the associative operator, NumPy (putting it together)",
+        arguments=("a", "b"), outputs=("h",), returns="array",
+        framework="numpy", reference=foundations.log_depth_scan_reference,
+        cases=(Case("power_of_two", "8 steps: three rounds", foundations.log_depth_scan_inputs(2, 8, 3)),
+               Case("ragged", "13 steps, not a power of two", foundations.log_depth_scan_inputs(3, 13, 2), points=2),
+               Case("one_step", "a single step", foundations.log_depth_scan_inputs(2, 1, 4)))),
 )}
 
 

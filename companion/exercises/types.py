@@ -47,6 +47,7 @@ class Exercise:
         framework: ``"numpy"`` (arguments are arrays) or ``"torch"`` (float64 tensors).
         reference: the correct function, built from companion code.
         cases: the hidden tests.
+        summary: what the function computes, in a few words (the instructor guide's table).
     """
 
     name: str
@@ -57,6 +58,7 @@ class Exercise:
     framework: str
     reference: Callable
     cases: tuple[Case, ...]
+    summary: str = ""
     rtol: float = 1e-6
     atol: float = 1e-9
 

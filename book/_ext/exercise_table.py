@@ -1,0 +1,53 @@
+"""The ``exercise-table`` directive: the instructor guide's table of auto-graded exercises, written
+from the registry :data:`companion.exercises.EXERCISES` at build time, so that it can never list
+fewer exercises, or other signatures, than the grader knows.
+
+Rows follow the chapters' order (their file names, ``NN_<chapter id>.md``) and, within a chapter,
+the registry's order; each chapter cell is a reference to the chapter's label, its id with
+hyphens for underscores.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.util.docutils import SphinxDirective
+
+
+def chapter_order(book: Path) -> dict[str, int]:
+    """Chapter id -> position, from the numbered chapter files in ``book``."""
+    files = sorted(p.stem for p in book.glob("[0-9][0-9]_*.md"))
+    return {stem.split("_", 1)[1]: position for position, stem in enumerate(files)}
+
+
+def table_rows(exercises, order: dict[str, int]) -> list[str]:
+    """The table as reStructuredText ``list-table`` lines."""
+    unknown = sorted({e.chapter for e in exercises} - set(order))
+    if unknown:
+        raise ValueError(f"exercises registered for chapters with no chapter file: {unknown}")
+    lines = [".. list-table::", "   :header-rows: 1", "", "   * - chapter", "     - function",
+             "     - what it computes"]
+    ranked = sorted(enumerate(exercises), key=lambda item: (order[item[1].chapter], item[0]))
+    for _, exercise in ranked:
+        label = exercise.chapter.replace("_", "-")
+        lines += [f"   * - :ref:`{label}`", f"     - ``{exercise.name}({', '.join(exercise.arguments)})``",
+                  f"     - {exercise.summary}"]
+    return lines
+
+
+class ExerciseTable(SphinxDirective):
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        from companion.exercises import EXERCISES
+
+        rows = table_rows(list(EXERCISES.values()), chapter_order(Path(self.env.srcdir)))
+        container = nodes.container()
+        self.state.nested_parse(StringList(rows, source="exercise-table"), self.content_offset, container)
+        return container.children
+
+
+def setup(app):
+    app.add_directive("exercise-table", ExerciseTable)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
