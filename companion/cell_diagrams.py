@@ -154,7 +154,7 @@ def draw_attention(ax: Axes, weights: Sequence[float], title: str) -> None:
             _arrow(ax, (s + 0.32, 1), (s + 0.68, 1))
         width = 0.5 + 5 * weights[s] / max(weights.max(), 1e-12)
         ax.plot([s, S / 2 - 0.5], [1.24, 2.78], color="tab:blue", linewidth=width, alpha=0.7)
-        ax.text(s - 0.1 + 0.25 * (S / 2 - 0.5 - s), 1.7, rf"$\alpha_{{{s + 1}}}$", fontsize=8,
+        ax.text(s + 0.1 + 0.45 * (S / 2 - 0.5 - s), 1.7, rf"$\alpha_{{{s + 1}}}$", fontsize=8,
                 color="tab:blue")
     ax.text(-0.55, 1, "encoder\n(keys)", ha="right", va="center", fontsize=8)
     context_x = S / 2 - 0.5

@@ -113,7 +113,7 @@ def test_the_instructor_guide_tables_every_auto_graded_exercise_in_chapter_order
     rows = "\n".join(table_rows(list(EXERCISES.values()), chapter_order(CHAPTERS[0].parent)))
     positions = []
     for exercise in EXERCISES.values():
-        signature = f"``{exercise.name}({', '.join(exercise.arguments)})``"
+        signature = f"`{exercise.name}({', '.join(exercise.arguments)})`"
         assert rows.count(signature) == 1 and exercise.summary in rows, signature
         positions.append((rows.index(signature), CHAPTERS.index(next(
             c for c in CHAPTERS if c.stem.split("_", 1)[1] == exercise.chapter))))

@@ -22,17 +22,15 @@ def chapter_order(book: Path) -> dict[str, int]:
 
 
 def table_rows(exercises, order: dict[str, int]) -> list[str]:
-    """The table as reStructuredText ``list-table`` lines."""
+    """The table as MyST Markdown lines (the guide is a MyST page, and its parser reads them)."""
     unknown = sorted({e.chapter for e in exercises} - set(order))
     if unknown:
         raise ValueError(f"exercises registered for chapters with no chapter file: {unknown}")
-    lines = [".. list-table::", "   :header-rows: 1", "", "   * - chapter", "     - function",
-             "     - what it computes"]
+    lines = ["| chapter | function | what it computes |", "|---|---|---|"]
     ranked = sorted(enumerate(exercises), key=lambda item: (order[item[1].chapter], item[0]))
     for _, exercise in ranked:
         label = exercise.chapter.replace("_", "-")
-        lines += [f"   * - :ref:`{label}`", f"     - ``{exercise.name}({', '.join(exercise.arguments)})``",
-                  f"     - {exercise.summary}"]
+        lines.append(f"| {{ref}}`{label}` | `{exercise.name}({', '.join(exercise.arguments)})` | {exercise.summary} |")
     return lines
 
 
@@ -42,12 +40,25 @@ class ExerciseTable(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         from companion.exercises import EXERCISES
 
-        rows = table_rows(list(EXERCISES.values()), chapter_order(Path(self.env.srcdir)))
+        # the table depends on the registry, not on the page: read the page again on every build
+        self.env.exercise_table_docs = getattr(self.env, "exercise_table_docs", set()) | {self.env.docname}
+        page = Path(self.env.doc2path(self.env.docname))  # the guide sits beside the chapters
+        rows = table_rows(list(EXERCISES.values()), chapter_order(page.parent))
         container = nodes.container()
         self.state.nested_parse(StringList(rows, source="exercise-table"), self.content_offset, container)
         return container.children
 
 
+def _pages_with_a_table(app, env, added, changed, removed) -> list[str]:
+    return sorted(doc for doc in getattr(env, "exercise_table_docs", set()) if doc in env.found_docs)
+
+
+def _merge(app, env, docnames, other) -> None:
+    env.exercise_table_docs = getattr(env, "exercise_table_docs", set()) | getattr(other, "exercise_table_docs", set())
+
+
 def setup(app):
     app.add_directive("exercise-table", ExerciseTable)
+    app.connect("env-get-outdated", _pages_with_a_table)
+    app.connect("env-merge-info", _merge)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
