@@ -439,10 +439,10 @@ EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
         name="log_depth_scan", chapter="parallel_scan",
         summary="the linear recurrence in log depth, by the associative operator, NumPy (putting it together)",
         arguments=("a", "b"), outputs=("h",), returns="array",
-        framework="numpy", reference=foundations.log_depth_scan_reference,
-        cases=(Case("power_of_two", "8 steps: three rounds", foundations.log_depth_scan_inputs(2, 8, 3)),
-               Case("ragged", "13 steps, not a power of two", foundations.log_depth_scan_inputs(3, 13, 2), points=2),
-               Case("one_step", "a single step", foundations.log_depth_scan_inputs(2, 1, 4)))),
+        framework="numpy", reference=_linear_scan_reference,
+        cases=(Case("power_of_two", "8 steps: three rounds", _linear_scan_inputs(2, 8, 3)),
+               Case("ragged", "13 steps, not a power of two", _linear_scan_inputs(3, 13, 2), points=2),
+               Case("one_step", "a single step", _linear_scan_inputs(2, 1, 4)))),
 )}
 
 

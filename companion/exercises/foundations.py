@@ -1,6 +1,7 @@
 """References and random inputs for the whole-model and debugging exercises of chapters 1 to 9
 (registered in :mod:`companion.exercises`): a many-to-one classifier over padded sequences, BPTT
-under a softmax read-out, one LSTM step's backward pass, a masked softmax and a log-depth scan.
+under a softmax read-out, one LSTM step's backward pass and a masked softmax. (Chapter 9's
+log-depth scan is judged by the same reference and cases as its loop-free scan.)
 """
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import torch
 from companion.bptt import rnn_forward
 from companion.exercises.types import Inputs
 from companion.lstm import LSTMCell
-from companion.scan import scan_sequential
 from companion.step_backward import lstm_cell_backward
 
 LSTM_EXERCISE_GATES = ("f", "i", "C", "o")  # column blocks of the exercises' W, as in the seeds
@@ -113,18 +113,4 @@ def masked_softmax_inputs(B: int, S: int, full: bool = False, scale: float = 1.0
         lengths = np.full(B, S) if full else rng.integers(1, S + 1, size=B)
         return {"scores": rng.normal(size=(B, S)) * scale,
                 "mask": np.arange(S)[None, :] < lengths[:, None]}
-    return make
-
-
-# ----- chapter 9: the scan in log depth ----------------------------------------------------------
-
-def log_depth_scan_reference(a, b):
-    """``h_t = a_t h_{t-1} + b_t`` from ``h_0 = 0``, by the sequential loop."""
-    return scan_sequential(torch.from_numpy(a), torch.from_numpy(b)).numpy()
-
-
-def log_depth_scan_inputs(B: int, T: int, H: int):
-    """Random cases: decays in (0.5, 1) and inputs ``(B, T, H)``."""
-    def make(rng: np.random.Generator) -> Inputs:
-        return {"a": rng.uniform(0.5, 1.0, size=(B, T, H)), "b": rng.normal(size=(B, T, H))}
     return make
