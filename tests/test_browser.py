@@ -25,6 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
+STUDENT_HTML = ROOT / "_build" / "student" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 AXE_SOURCE = (importlib.resources.files("axe_playwright_python") / "axe.min.js").read_text()
 
@@ -52,16 +53,27 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def base_url():
-    if not (HTML / "index.html").exists():
-        pytest.fail("no built book in _build/html: run `make test` (it builds the book first) or `make book`")
-    handler = functools.partial(_QuietHandler, directory=str(HTML))
+def _serve(folder: Path, how_to_build: str):
+    """Serve a built book from 127.0.0.1 for the test session; yields its base URL."""
+    if not (folder / "index.html").exists():
+        pytest.fail(f"no built book in {folder.relative_to(ROOT)}: run `make test` (it builds it first) "
+                    f"or `{how_to_build}`")
+    handler = functools.partial(_QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    yield from _serve(HTML, "make book")
+
+
+@pytest.fixture(scope="session")
+def student_url():
+    yield from _serve(STUDENT_HTML, "make student")
 
 
 @pytest.fixture(scope="session")
@@ -292,3 +304,90 @@ def test_a_screenshot_of_every_chapter_was_saved(visits):
     for name in CHAPTERS:
         shot = SCREENSHOTS / f"{Path(name).name}.png"
         assert shot.exists() and shot.stat().st_size > 10_000, shot
+
+
+# ----- the student edition ---------------------------------------------------------------------
+
+def _normalised(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.fixture(scope="session")
+def solution_texts(base_url, browser) -> dict[str, list[str]]:
+    """Per chapter, what only the full edition may show: the text of every sphinx-exercise
+    solution and every line of solution code from the chapter's exercise cells, less what the page
+    also shows outside them (a solution may repeat a line of the chapter's own code)."""
+    from companion.grading import notebooks
+
+    found = {}
+    page = browser.new_page()
+    for name in CHAPTERS:
+        page.goto(urljoin(base_url, f"{name}.html"), wait_until="load")
+        prose = page.evaluate("() => [...document.querySelectorAll('div.solution')].map(e => e.textContent)")
+        lines = []
+        for block in prose:
+            lines += [line for line in (_normalised(p) for p in block.split("\n")) if len(line) > 40]
+        source = (ROOT / f"{name}.md").read_text()
+        for cell in re.findall(rf"{re.escape(notebooks.BEGIN)}(.*?){re.escape(notebooks.END)}", source, re.S):
+            lines += [line.strip() for line in cell.splitlines() if len(line.strip()) > 25]
+        public = _normalised(page.evaluate("""() => { const body = document.body.cloneNode(true);
+            body.querySelectorAll('div.solution, .tag_exercise').forEach(e => e.remove());
+            return body.textContent; }"""))
+        found[name] = [line for line in lines if _normalised(line) not in public]
+    page.close()
+    return found
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_the_student_edition_has_every_page(student_url, browser, name):
+    page = browser.new_page()
+    response = page.goto(urljoin(student_url, f"{name}.html"), wait_until="load")
+    assert response is not None and response.ok, name
+    assert "(student edition)" in page.title() or name != toc_pages()[0]
+    page.close()
+
+
+def _leaks(browser, url: str, needles: list[str]) -> tuple[list[str], str, int]:
+    page = browser.new_page()
+    page.goto(url, wait_until="load")
+    text = _normalised(page.evaluate("() => document.body.textContent"))
+    solutions = page.locator("div.solution").count()
+    page.close()
+    return [line for line in needles if _normalised(line) in text], text, solutions
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_no_solution_reaches_the_student_edition(student_url, browser, solution_texts, name):
+    assert solution_texts[name], f"{name}: found no solution text in the full edition to look for"
+    leaked, text, solutions = _leaks(browser, urljoin(student_url, f"{name}.html"), solution_texts[name])
+    assert not leaked, f"{name}: {len(leaked)} solution lines in the student edition, e.g. {leaked[:2]}"
+    assert solutions == 0 and "raise NotImplementedError" in text and "PASSED" not in text
+
+
+def test_the_leak_check_finds_the_solutions_of_the_full_edition(base_url, browser, solution_texts):
+    name = CHAPTERS[0]
+    leaked, _, solutions = _leaks(browser, urljoin(base_url, f"{name}.html"), solution_texts[name])
+    assert solutions > 0 and len(leaked) == len(solution_texts[name])
+
+
+def test_a_feedback_page_reads_well_in_the_browser(browser):
+    from companion.exercises import EXERCISES, compare
+    from companion.grading.exports import feedback_html
+    from companion.grading.gradebook import StudentResult, TestResult
+
+    import numpy as np
+
+    exercise = EXERCISES["rnn_step"]
+    wrong = compare({"h": np.array([0.25, 0.5])}, {"h": np.array([0.75, 0.5])}, 1e-6, 1e-9)
+    tests = {f"rnn_step/{case.name}": TestResult(k % 2 == 0, case.points * (k % 2 == 0), case.points,
+                                                 "passed" if k % 2 == 0 else f"on {case.description}: {wrong}")
+             for k, case in enumerate(exercise.cases)}
+    result = StudentResult("ben", "rnn_basics", "graded", sum(t.points for t in tests.values()),
+                           exercise.max_points, tests)
+    page = browser.new_page()
+    page.set_content(feedback_html(result, {t: t.replace("/", ": ") for t in tests}))
+    assert page.locator("h1").inner_text() == "Feedback on rnn_basics for ben"
+    assert page.locator("tbody tr").count() == len(tests)
+    assert page.locator("tr.fail").count() == 2 and "0.25" not in page.inner_text("body")
+    assert serious_accessibility_violations(page) == []
+    page.close()

@@ -90,3 +90,27 @@ def test_the_scan_finds_what_it_should():
     prose, code = split_page(page)
     found = [v for _, line in prose for v in hand_typed(line)]
     assert found == ["0.25", "40%", "0.3"] and "rate = 0.3" in code
+
+
+MOST_GLUED_PER_PARAGRAPH = 4  # more than this reads as a lab report: put the figures in a table
+
+
+def _glued_per_paragraph(text: str) -> list[tuple[int, str]]:
+    """(glue references, opening words) for every paragraph and list item, tables excluded."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    return [(token.content.count("{glue:text}"), token.content[:60]) for previous, token in zip(tokens, tokens[1:])
+            if token.type == "inline" and previous.type == "paragraph_open"]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_no_paragraph_carries_more_than_four_glued_numbers(page):
+    crowded = [(n, start) for n, start in _glued_per_paragraph(page.read_text()) if n > MOST_GLUED_PER_PARAGRAPH]
+    assert not crowded, f"{page.name}: paragraphs with more than {MOST_GLUED_PER_PARAGRAPH} glued numbers: {crowded}"
+
+
+def test_the_paragraph_count_sees_lists_and_skips_tables():
+    text = ("One {glue:text}`a` two {glue:text}`b`.\n\n- item {glue:text}`c`\n- item {glue:text}`d`\n\n"
+            "| x | y |\n|---|---|\n| {glue:text}`e` | {glue:text}`f` |\n")
+    assert [n for n, _ in _glued_per_paragraph(text)] == [2, 1, 1]

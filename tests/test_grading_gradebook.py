@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from companion.exercises import EXERCISES
+from companion.exercises import chapter_exercises
 from companion.grading import gradebook, sandbox
 from companion.grading.gradebook import grade_folder
 
@@ -27,7 +27,18 @@ import numpy as np
 
 def rnn_step(x_t, h_prev, W_xh, W_hh, b):
     return np.tanh(x_t @ W_xh + h_prev @ W_hh + b)
+
+
+def many_to_one_logits(x, lengths, W_xh, W_hh, b, W_hy, b_y):
+    ends = lengths.astype(int) - 1
+    h = np.zeros((x.shape[0], W_hh.shape[0]))
+    final = np.zeros_like(h)
+    for t in range(x.shape[1]):
+        h = np.tanh(b + x[:, t] @ W_xh + h @ W_hh)  # no "+ b)": the attacks below edit rnn_step only
+        final[ends == t] = h[ends == t]
+    return final @ W_hy + b_y
 """
+CHAPTER_TESTS = [f"{ex.name}/{case.name}" for ex in chapter_exercises("rnn_basics") for case in ex.cases]
 LIMITS = sandbox.Limits(timeout_s=8, cpu_s=4, memory_mb=1536, file_mb=16)
 
 
@@ -127,14 +138,17 @@ def test_correct_students_get_full_marks_beside_the_attackers(batch):
     results, _, _ = batch
     for name in ("correct_first", "zz_correct_last"):
         assert results[name].status == "graded"
-        assert results[name].points == results[name].max_points == EXERCISES["rnn_step"].max_points
+        assert results[name].points == results[name].max_points == sum(
+            ex.max_points for ex in chapter_exercises("rnn_basics"))
 
 
 @pytest.mark.parametrize("attack", sorted(set(attacks(Path("o"), Path("c"))) - {"read_reference_file"}) + [
     "malformed_json", "not_utf8", "deleted_cell", "twice"])
 def test_every_attack_scores_zero(batch, attack):
+    """Zero for the attacked exercise, rnn_step (some attacks carry a correct many_to_one_logits)."""
     results, _, _ = batch
-    assert results[attack].points == 0, results[attack]
+    attacked = {k: t.points for k, t in results[attack].tests.items() if k.startswith("rnn_step/")}
+    assert attacked and sum(attacked.values()) == 0, results[attack]
 
 
 def test_failures_have_the_status_that_explains_them(batch):
@@ -234,10 +248,29 @@ def test_unknown_assignment_and_bad_names_are_reported(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("hello")
     with pytest.raises(ValueError, match="no auto-graded exercises for chapter 'nope'"):
         grade_folder("nope", tmp_path, tmp_path / "out", progress=False)
-    results = grade_folder("rnn_basics", tmp_path, tmp_path / "out", limits=LIMITS, progress=False)
-    assert results == {}
-    printed = capsys.readouterr().out
-    assert "ignored 'bad name!.md'" in printed and "ignored 'notes.txt'" in printed
+    with pytest.raises(ValueError, match="no submissions in") as refused:
+        grade_folder("rnn_basics", tmp_path, tmp_path / "out", limits=LIMITS, progress=False)
+    assert "ignored 'bad name!.md'" in str(refused.value) and "'notes.txt'" in str(refused.value)
+    assert not (tmp_path / "out").exists()  # nothing half-written
+
+
+def test_every_run_writes_the_lms_gradebooks_and_a_feedback_page(batch):
+    results, out, _ = batch
+    long_rows = list(csv.DictReader((out / "gradebook_long.csv").open()))
+    tests = CHAPTER_TESTS
+    assert len(long_rows) == len(results) * len(tests)
+    assert set(long_rows[0]) == {"assignment", "student_id", "test", "points", "max_points", "status", "timestamp"}
+    for row in long_rows:
+        result = results[row["student_id"]]
+        assert row["assignment"] == "rnn_basics" and row["status"] == result.status
+        assert int(row["points"]) == result.tests[row["test"]].points
+        assert row["timestamp"] == result.graded_at and row["timestamp"].endswith("+00:00")
+    canvas = list(csv.DictReader((out / "canvas.csv").open()))
+    assert list(canvas[0])[:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    assert {row["Student"]: int(row["rnn_basics"]) for row in canvas} == {n: r.points for n, r in results.items()}
+    page = (out / "feedback" / "correct_first.html").read_text()
+    assert f"{results['correct_first'].points} of {results['correct_first'].max_points}" in page
+    assert page.count('class="pass"') == len(tests)
 
 
 def test_grader_digest_changes_with_the_assignment():

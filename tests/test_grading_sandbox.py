@@ -1,4 +1,5 @@
 """The confined child, driven directly: what it can and cannot do, and what comes back."""
+import dataclasses
 import os
 from pathlib import Path
 
@@ -15,17 +16,18 @@ LIMITS = sandbox.Limits(timeout_s=20, cpu_s=10, memory_mb=1536)
 META = {"name": "probe", "arguments": ["x"], "outputs": ["y"], "returns": "array", "framework": "numpy"}
 
 
-def run_probe(body: str, preload_torch: bool = False) -> sandbox.ChildRun:
+def run_probe(body: str, preload_torch: bool = False, isolation: sandbox.Isolation = ISOLATION) -> sandbox.ChildRun:
     """Run ``def probe(x): <body>`` in the sandbox on x = ones((2, 3))."""
     source = "import os\nimport numpy as np\n\ndef probe(x):\n" + "\n".join(f"    {line}" for line in body.split("\n"))
     return sandbox.run_submission([{"index": 0, "source": source}],
                                   [{"meta": META, "cases": [{"name": "c", "gradients": False}]}],
-                                  {"probe|c|x": np.ones((2, 3))}, preload_torch, LIMITS, ISOLATION)
+                                  {"probe|c|x": np.ones((2, 3))}, preload_torch, LIMITS, isolation)
 
 
-def succeeded(body: str) -> bool:
+def succeeded(body: str, isolation: sandbox.Isolation = ISOLATION) -> bool:
     """Whether ``body`` ran without raising inside the child."""
-    run = run_probe(f"try:\n    {body}\nexcept Exception:\n    return np.zeros(1)\nreturn np.ones(1)")
+    run = run_probe(f"try:\n    {body}\nexcept Exception:\n    return np.zeros(1)\nreturn np.ones(1)",
+                    isolation=isolation)
     assert run.status == "graded", run
     return bool(run.outputs["probe|c|y"][0])
 
@@ -51,15 +53,30 @@ def test_landlock_hides_the_repository_and_allows_only_the_working_directory():
     assert succeeded("import math, random, collections")
 
 
+FILTERS = [pytest.param(True, id="libseccomp"), pytest.param(False, id="built-in")]
+
+
 @pytest.mark.skipif(not ISOLATION.seccomp, reason="the seccomp filter is x86-64 only")
-def test_seccomp_stops_new_processes_signals_and_sockets_but_not_threads():
-    assert not succeeded("os.fork()")
-    assert not succeeded("os.execv('/bin/true', ['true'])")
-    assert not succeeded("os.kill(os.getppid(), 0)")
-    assert not succeeded("os.kill(-1, 0)")
-    assert not succeeded("os.setsid()")
-    assert succeeded("os.kill(os.getpid(), 0)")
-    assert succeeded("import threading; t = threading.Thread(target=print); t.start(); t.join()")
+@pytest.mark.parametrize("library", FILTERS)
+def test_seccomp_stops_new_processes_signals_and_sockets_but_not_threads(library):
+    if library and not ISOLATION.seccomp_library:
+        pytest.skip("libseccomp or pyseccomp is missing here: the built-in filter is the one in use")
+    isolation = dataclasses.replace(ISOLATION, seccomp_library=library)
+    for refused in ("os.fork()", "os.execv('/bin/true', ['true'])", "os.kill(os.getppid(), 0)",
+                    "os.kill(-1, 0)", "os.setsid()", "import socket; socket.socket()",
+                    "os.posix_spawn('/bin/true', ['true'], {})"):
+        assert not succeeded(refused, isolation), refused
+    assert succeeded("os.kill(os.getpid(), 0)", isolation)
+    assert succeeded("import threading; t = threading.Thread(target=print); t.start(); t.join()", isolation)
+
+
+def test_the_libseccomp_policy_names_the_built_in_filters_numbers():
+    seccomp = pytest.importorskip("pyseccomp")
+    for name, number in child.DENIED + child.SIGNAL_SELF_ONLY:
+        assert seccomp.resolve_syscall(seccomp.Arch.X86_64, name) == number, name
+    program = child.builtin_seccomp_program(4242)
+    assert (0x15, 0, 4, 4242) not in program and (0x15, 0, 1, 4242) in program  # kill: self only
+    assert child.libseccomp_filter(4242) is not None
 
 
 def test_the_environment_is_scrubbed_and_torch_works_with_one_thread():

@@ -16,8 +16,9 @@ from sphinx.util.docutils import SphinxDirective
 
 
 def chapter_order(book: Path) -> dict[str, int]:
-    """Chapter id -> position, from the numbered chapter files in ``book``."""
-    files = sorted(p.stem for p in book.glob("[0-9][0-9]_*.md"))
+    """Chapter id -> position, from the numbered chapter files in ``book`` (``.md``, or ``.ipynb``
+    as in the student edition)."""
+    files = sorted({p.stem for suffix in ("md", "ipynb") for p in book.glob(f"[0-9][0-9]_*.{suffix}")})
     return {stem.split("_", 1)[1]: position for position, stem in enumerate(files)}
 
 

@@ -122,35 +122,71 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
 
 
-# x86-64 system call numbers. Refused: fork, vfork, execve, execveat, ptrace, socket, socketpair,
-# process_vm_readv/writev, pidfd_open/send_signal/getfd, rt_(tg)sigqueueinfo, unshare, setns,
-# mount, umount2, pivot_root, chroot, bpf, perf_event_open, userfaultfd, keyctl, add_key,
-# request_key, io_uring_setup, setsid, setpgid, personality.
-_DENIED_X86_64 = (57, 58, 59, 322, 101, 41, 53, 310, 311, 434, 424, 438, 129, 297, 272, 308, 165, 166,
-                  155, 161, 321, 298, 323, 250, 248, 249, 425, 112, 109, 135)
+# The policy. Refused with EPERM: new processes and programs, sockets, ptrace and reading other
+# processes' memory, signals queued to others, namespaces and mounts, kernel facilities a
+# submission never needs. clone3 answers ENOSYS (glibc then falls back to clone); clone is allowed
+# for threads only; kill, tkill and tgkill only towards this process. With their x86-64 numbers,
+# for the built-in filter that is used where libseccomp is missing.
+DENIED = (("fork", 57), ("vfork", 58), ("execve", 59), ("execveat", 322), ("ptrace", 101),
+          ("socket", 41), ("socketpair", 53), ("process_vm_readv", 310), ("process_vm_writev", 311),
+          ("pidfd_open", 434), ("pidfd_send_signal", 424), ("pidfd_getfd", 438),
+          ("rt_sigqueueinfo", 129), ("rt_tgsigqueueinfo", 297), ("unshare", 272), ("setns", 308),
+          ("mount", 165), ("umount2", 166), ("pivot_root", 155), ("chroot", 161), ("bpf", 321),
+          ("perf_event_open", 298), ("userfaultfd", 323), ("keyctl", 250), ("add_key", 248),
+          ("request_key", 249), ("io_uring_setup", 425), ("setsid", 112), ("setpgid", 109),
+          ("personality", 135))
 _CLONE, _CLONE3, _CLONE_THREAD = 56, 435, 0x10000
-_SIGNAL_SELF_ONLY = (62, 200, 234)  # kill, tkill, tgkill: allowed only towards this process
+SIGNAL_SELF_ONLY = (("kill", 62), ("tkill", 200), ("tgkill", 234))  # arg 0: the target process
+_EPERM, _ENOSYS = 1, 38
 
 
-def apply_seccomp() -> None:
-    """Install a system-call filter (x86-64 only) that this process and its threads cannot remove."""
-    import platform
-    if platform.machine() != "x86_64":
-        raise OSError("the seccomp filter is written for x86-64 only")
+def libseccomp_filter(pid: int):
+    """The policy above as a libseccomp filter (through pyseccomp), ready to load; ``None`` when
+    pyseccomp or the system's libseccomp is missing. Built before the process is confined, since
+    finding the library runs ``ldconfig``."""
+    try:
+        import pyseccomp as seccomp
+    except (ImportError, OSError):  # no binding, or no libseccomp.so.2 for it to open
+        return None
+    rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)  # other architectures: killed
+    for name, _ in DENIED:
+        rules.add_rule(seccomp.ERRNO(_EPERM), name)
+    rules.add_rule(seccomp.ERRNO(_ENOSYS), "clone3")
+    rules.add_rule(seccomp.ERRNO(_EPERM), "clone", seccomp.Arg(0, seccomp.MASKED_EQ, _CLONE_THREAD, 0))
+    for name, _ in SIGNAL_SELF_ONLY:
+        rules.add_rule(seccomp.ERRNO(_EPERM), name, seccomp.Arg(0, seccomp.NE, pid))
+    return rules
+
+
+def builtin_seccomp_program(pid: int) -> list[tuple[int, int, int, int]]:
+    """The policy above as classic BPF for x86-64, assembled here: the fallback filter."""
     ld, jeq, jset, ret = 0x20, 0x15, 0x45, 0x06
     allow, kill = 0x7FFF0000, 0x80000000
-    eperm, enosys = 0x00050000 | 1, 0x00050000 | 38
+    eperm, enosys = 0x00050000 | _EPERM, 0x00050000 | _ENOSYS
     program = [(ld, 0, 0, 4), (jeq, 1, 0, 0xC000003E), (ret, 0, 0, kill), (ld, 0, 0, 0),
                (0x35, 0, 1, 0x40000000), (ret, 0, 0, enosys)]  # x32 ABI calls: refused
-    for number in _DENIED_X86_64:
+    for _, number in DENIED:
         program += [(jeq, 0, 1, number), (ret, 0, 0, eperm)]
-    program += [(jeq, 0, 1, _CLONE3), (ret, 0, 0, enosys)]  # glibc then falls back to clone
+    program += [(jeq, 0, 1, _CLONE3), (ret, 0, 0, enosys)]
     program += [(jeq, 0, 4, _CLONE), (ld, 0, 0, 16), (jset, 0, 1, _CLONE_THREAD), (ret, 0, 0, allow),
                 (ret, 0, 0, eperm)]  # threads yes, processes no
-    for number in _SIGNAL_SELF_ONLY:
-        program += [(jeq, 0, 4, number), (ld, 0, 0, 16), (jeq, 0, 1, os.getpid()), (ret, 0, 0, allow),
+    for _, number in SIGNAL_SELF_ONLY:
+        program += [(jeq, 0, 4, number), (ld, 0, 0, 16), (jeq, 0, 1, pid), (ret, 0, 0, allow),
                     (ret, 0, 0, eperm)]
     program.append((ret, 0, 0, allow))
+    return program
+
+
+def apply_seccomp(prepared=None) -> None:
+    """Install the system-call filter, which this process and its threads cannot remove: the
+    libseccomp one when ``prepared`` holds it, else the built-in one (x86-64 only)."""
+    if prepared is not None:
+        prepared.load()
+        return
+    import platform
+    if platform.machine() != "x86_64":
+        raise OSError("the built-in seccomp filter is written for x86-64 only")
+    program = builtin_seccomp_program(os.getpid())
     filters = (_SockFilter * len(program))(*[_SockFilter(*instruction) for instruction in program])
     fprog = _SockFprog(len(program), filters)
     if _libc().prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
@@ -160,6 +196,11 @@ def apply_seccomp() -> None:
 def confine(job: dict) -> None:
     """Apply the job's limits and isolation layers to this process; raise if a required one fails."""
     import resource
+    prepared = None
+    if job["seccomp"] and job.get("seccomp_library"):
+        prepared = libseccomp_filter(os.getpid())
+        if prepared is None:
+            raise OSError("libseccomp was found by the grader but cannot be loaded here")
     limits = job["limits"]
     settings = [(resource.RLIMIT_CPU, limits["cpu_s"], limits["cpu_s"] + 1),
                 (resource.RLIMIT_AS, limits["memory_bytes"], limits["memory_bytes"]),
@@ -180,7 +221,7 @@ def confine(job: dict) -> None:
     if job["landlock_abi"]:
         apply_landlock(job["landlock_abi"], readable_paths(), os.getcwd())
     if job["seccomp"]:
-        apply_seccomp()
+        apply_seccomp(prepared)
 
 
 def _error_text(error: BaseException) -> np.ndarray:

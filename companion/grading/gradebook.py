@@ -1,4 +1,5 @@
-"""Grade a folder of submissions into ``gradebook.csv`` and ``feedback/NAME.json``.
+"""Grade a folder of submissions into ``gradebook.csv`` and ``feedback/NAME.json`` (and, by
+:mod:`companion.grading.exports`, ``gradebook_long.csv``, ``canvas.csv`` and ``feedback/NAME.html``).
 
 Each student is graded on their own: the submission is parsed here, its exercise cells run in a
 confined child (:mod:`companion.grading.sandbox`) on hidden inputs drawn for this run, and the
@@ -10,6 +11,7 @@ whose submission and grader are unchanged.
 from __future__ import annotations
 
 import csv
+import datetime
 import hashlib
 import inspect
 import io
@@ -29,7 +31,7 @@ import numpy as np
 
 from companion.exercises import Exercise, chapter_exercises, compare
 from companion.progress import show_progress_default
-from companion.grading import notebooks, sandbox
+from companion.grading import exports, notebooks, sandbox
 from companion.grading.protocol import case_key
 
 STUDENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -61,6 +63,7 @@ class StudentResult:
     grader_digest: str = ""
     seconds: float = 0.0
     log_tail: str = ""
+    graded_at: str = ""  # when, in UTC (ISO 8601)
 
 
 def _source_of(function: Callable) -> str:
@@ -104,11 +107,15 @@ def _all_failed(exercises: list[Exercise], message: str) -> dict[str, TestResult
             for ex in exercises for case in ex.cases}
 
 
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
 def _not_graded(student: str, assignment: str, exercises: list[Exercise], status: str,
                 message: str) -> StudentResult:
     """A result of 0 points for a student whose submission could not be graded at all."""
     return StudentResult(student, assignment, status, 0, sum(ex.max_points for ex in exercises),
-                         _all_failed(exercises, f"not graded: {message}"))
+                         _all_failed(exercises, f"not graded: {message}"), graded_at=_now())
 
 
 def grade_submission(student: str, path: Path, assignment: str, exercises: list[Exercise],
@@ -120,7 +127,7 @@ def grade_submission(student: str, path: Path, assignment: str, exercises: list[
     def finish(status, tests, **extra):
         points = sum(t.points for t in tests.values()) if status == "graded" else 0
         return StudentResult(student, assignment, status, points, max_points, tests,
-                             seconds=round(time.perf_counter() - started, 2), **extra)
+                             seconds=round(time.perf_counter() - started, 2), graded_at=_now(), **extra)
 
     try:
         data = read_submission(path)
@@ -245,7 +252,8 @@ def gradebook_csv(results: dict[str, StudentResult], exercises: list[Exercise]) 
 
 def grade_folder(assignment: str, submissions: Path, out: Path, jobs: int = 2, student: str | None = None,
                  force: bool = False, limits: sandbox.Limits = sandbox.Limits(),
-                 progress: bool | None = None) -> dict[str, StudentResult]:
+                 progress: bool | None = None, roster: Path | None = None,
+                 canvas_title: str | None = None) -> dict[str, StudentResult]:
     """Grade every submission in a folder (or one student) and write the gradebook and feedback.
 
     Args:
@@ -257,16 +265,33 @@ def grade_folder(assignment: str, submissions: Path, out: Path, jobs: int = 2, s
         force: re-grade even when the submission and the grader are unchanged.
         limits: per-submission time and memory limits.
         progress: show a progress bar (default: as for training, off under CI).
+        roster: CSV mapping file names to students and sections (:func:`exports.read_roster`);
+            it must list exactly the students in ``submissions``.
+        canvas_title: the assignment's column name in ``canvas.csv`` (default: ``assignment``).
 
     Returns:
         Every student's result, by name (cached ones included).
+
+    Raises:
+        ValueError: before anything is written, for an unknown assignment, a missing or empty
+            submissions folder, an unknown ``student`` or a roster that does not fit.
     """
     from tqdm import tqdm
 
     exercises = chapter_exercises(assignment)
+    if not Path(submissions).is_dir():
+        raise ValueError(f"the submissions folder {submissions} does not exist or is not a folder")
     by_student, ignored = find_submissions(submissions)
+    if not by_student:
+        raise ValueError(f"no submissions in {submissions}: expected one NAME.ipynb or NAME.md per student"
+                         + (f"; ignored {'; '.join(ignored[:3])}" if ignored else ""))
     if student is not None and student not in by_student:
         raise ValueError(f"no submission for student {student!r} in {submissions}")
+    students = exports.read_roster(roster) if roster is not None else None
+    if students is not None:
+        exports.check_roster(students, set(by_student))
+    descriptions = {f"{ex.name}/{case.name}": f"{ex.name}: {case.description}" for ex in exercises
+                    for case in ex.cases}
     feedback_dir = out / "feedback"
     feedback_dir.mkdir(parents=True, exist_ok=True)
     digest = grader_digest(assignment)
@@ -287,11 +312,17 @@ def grade_folder(assignment: str, submissions: Path, out: Path, jobs: int = 2, s
             todo.append((name, paths[0]))
     lock = threading.Lock()
 
+    def write_gradebooks() -> None:
+        _write_atomically(out / "gradebook.csv", gradebook_csv(results, exercises))
+        _write_atomically(out / "gradebook_long.csv", exports.gradebook_long_csv(results, exercises, _now()))
+        _write_atomically(out / "canvas.csv", exports.canvas_csv(results, canvas_title or assignment, students))
+
     def record(result: StudentResult) -> None:
         with lock:
             results[result.student] = result
             _write_atomically(feedback_dir / f"{result.student}.json", json.dumps(asdict(result), indent=1))
-            _write_atomically(out / "gradebook.csv", gradebook_csv(results, exercises))
+            _write_atomically(feedback_dir / f"{result.student}.html", exports.feedback_html(result, descriptions))
+            write_gradebooks()
 
     for result in list(results.values()):
         record(result)
@@ -310,7 +341,8 @@ def grade_folder(assignment: str, submissions: Path, out: Path, jobs: int = 2, s
             result.grader_digest = digest
             record(result)
             bar.update()
-    _write_atomically(out / "gradebook.csv", gradebook_csv(results, exercises))
+    with lock:
+        write_gradebooks()
     _print_summary(results, len(todo), time.perf_counter() - started, ignored, isolation)
     return results
 

@@ -26,17 +26,14 @@ def chapter_path(chapter: str, book: Path) -> Path:
     raise ValueError(f"no chapter {chapter!r}; chapters: {[chapter_id(p) for p in chapter_files(book)]}")
 
 
-def student_copy(text: str):
-    """The jupytext notebook of a chapter with its solutions stripped.
+def strip_notebook(notebook):
+    """A chapter notebook (nbformat or jupytext) with its solutions stripped, in place.
 
     Exercise cells keep their signature and docstring, the solution between the markers becomes
     ``raise NotImplementedError``, and their hiding tag is dropped so the learner sees them;
     sphinx-exercise solutions (``solution-start`` ... ``solution-end`` and ``{solution}``) are
     removed with every code cell inside them.
     """
-    import jupytext
-
-    notebook = jupytext.reads(text, fmt="md:myst")
     kept, inside = [], False
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
@@ -48,9 +45,19 @@ def student_copy(text: str):
             if EXERCISE_TAG in tags:
                 cell.source = strip_solution_code(cell.source)
                 cell.metadata["tags"] = [tag for tag in tags if tag not in _HIDING_TAGS]
+                if "outputs" in cell:
+                    cell.outputs, cell.execution_count = [], None
             kept.append(cell)
     notebook.cells = kept
     return notebook
+
+
+def student_copy(text: str):
+    """The jupytext notebook of a chapter (MyST text) with its solutions stripped: see
+    :func:`strip_notebook`."""
+    import jupytext
+
+    return strip_notebook(jupytext.reads(text, fmt="md:myst"))
 
 
 def release(out: Path, book: Path) -> list[Path]:

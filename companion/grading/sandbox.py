@@ -72,13 +72,19 @@ class Isolation:
     landlock_abi: int      # 0: no Landlock
     seccomp: bool
     notes: tuple[str, ...] = ()
+    seccomp_library: bool = False  # the filter is built by libseccomp (else the built-in one)
 
     def describe(self) -> str:
         user = f"as uid {self.uid}" if self.uid is not None else "as the grader's own user"
         landlock = f"Landlock ABI {self.landlock_abi}" if self.landlock_abi else "no Landlock"
         text = (f"child process {user}, rlimits, process-group kill, {landlock}, "
-                f"{'seccomp filter' if self.seccomp else 'no seccomp filter'}")
+                f"{self._seccomp_text()}")
         return text + "".join(f"; {note}" for note in self.notes)
+
+    def _seccomp_text(self) -> str:
+        if not self.seccomp:
+            return "no seccomp filter"
+        return "seccomp filter (libseccomp)" if self.seccomp_library else "seccomp filter (built in)"
 
 
 @dataclass
@@ -111,7 +117,10 @@ def probe_isolation() -> Isolation:
     abi = child.landlock_abi()
     seccomp = os.uname().machine == "x86_64" and os.path.exists("/proc/self/status") and \
         "Seccomp:" in Path("/proc/self/status").read_text()
-    return Isolation(uid, gid, abi, seccomp, tuple(notes))
+    library = seccomp and child.libseccomp_filter(os.getpid()) is not None
+    if seccomp and not library:
+        notes.append("libseccomp or its binding pyseccomp is missing, so the built-in seccomp filter is used")
+    return Isolation(uid, gid, abi, seccomp, tuple(notes), seccomp_library=library)
 
 
 def _read_outputs(path: Path, nonce: str) -> dict[str, np.ndarray]:
@@ -176,6 +185,7 @@ def run_submission(cells: list[dict], exercises: list[dict], inputs: dict[str, n
     nonce = secrets.token_hex(16)
     job = {"nonce": nonce, "cells": cells, "exercises": exercises, "preload_torch": preload_torch,
            "landlock_abi": isolation.landlock_abi, "seccomp": isolation.seccomp,
+           "seccomp_library": isolation.seccomp_library,
            "limits": {"cpu_s": limits.cpu_s, "memory_bytes": limits.memory_mb * 2**20,
                       "file_bytes": limits.file_mb * 2**20, "open_files": limits.open_files,
                       # without seccomp, a zero process limit for the unprivileged user stops forks (and threads)
