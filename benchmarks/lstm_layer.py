@@ -1,16 +1,19 @@
-"""Forward+backward time of the companion LSTM against torch.nn.LSTM, measured side by side.
+"""Forward+backward time of the companion LSTM against torch.nn.LSTM, at three shapes side by side.
 
-Prints median times and their ratios to torch.nn.LSTM for: the companion ``LSTM`` layer (hand-
-derived backward), and a naive loop over the readable ``LSTMCell`` differentiated by autograd.
+Prints, at the benchmark shape, the chapters' training size (H = 32) and H = 1024, the median
+times and their ratios to torch.nn.LSTM for: the companion ``LSTM`` layer (hand-derived
+backward), and a naive loop over the readable ``LSTMCell`` differentiated by autograd (see
+:mod:`benchmarks.layer_speed`).
 
-    .venv/bin/python -m benchmarks.lstm_layer [--save] [--T 100 --B 64 --I 128 --H 256 --repeats 15]
+    .venv/bin/python -m benchmarks.lstm_layer [--save] [--repeats 15]
 """
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from benchmarks.common import compare_with_torch, naive_cell_loop
+from benchmarks.common import naive_cell_loop
+from benchmarks.layer_speed import main as compare
 from companion.lstm import LSTM
 
 
@@ -20,7 +23,7 @@ def naive_loop(layer: LSTM, x: torch.Tensor) -> torch.Tensor:
 
 
 def main() -> None:
-    compare_with_torch(__doc__.splitlines()[0], nn.LSTM, LSTM, "lstm", naive_loop)
+    compare(__doc__.splitlines()[0], nn.LSTM, LSTM, naive_loop, "lstm_layer")
 
 
 if __name__ == "__main__":

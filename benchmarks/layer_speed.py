@@ -1,0 +1,86 @@
+"""A companion recurrent layer against PyTorch's, forward+backward, at three shapes in one run.
+
+The shapes: the course's benchmark shape (``T=100, B=64, I=128, H=256``), the size the chapters
+actually train (``H=32`` on two input features, where per-step overhead dominates), and a large
+layer (``H=1024``, where the matrix products do). At each shape the runs are interleaved
+(:func:`benchmarks.records.interleaved_medians`), so the ratios compare like with like. The record
+also names the instruction set PyTorch dispatches its CPU kernels to (AVX2, AVX-512), since
+oneDNN's fused recurrent kernels, and so the ratios, depend on it.
+"""
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from benchmarks.records import interleaved_medians, save_results
+
+SHAPES = {
+    "benchmark": {"T": 100, "B": 64, "I": 128, "H": 256},
+    "chapter": {"T": 100, "B": 64, "I": 2, "H": 32},
+    "large": {"T": 100, "B": 64, "I": 128, "H": 1024},
+}
+
+
+def instruction_set() -> dict:
+    """What the CPU offers and what PyTorch's kernels use: ``torch.backends.cpu`` and the flags."""
+    try:
+        flags = set(open("/proc/cpuinfo").read().split("flags")[1].split("\n")[0].split())
+    except (OSError, IndexError):
+        flags = set()
+    return {"torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "avx2": "avx2" in flags, "avx512f": "avx512f" in flags}
+
+
+def compare_at_shapes(torch_cls: type[nn.Module], companion_cls, naive_loop: Callable, repeats: int,
+                      shapes: dict[str, dict] = SHAPES) -> dict:
+    """Median forward+backward seconds and ratios to PyTorch's layer, per shape.
+
+    Args:
+        torch_cls: e.g. ``nn.LSTM`` (built batch-first).
+        companion_cls: the companion layer with ``from_torch``.
+        naive_loop: ``naive_loop(layer, x) -> outputs`` over the readable cell, differentiated by
+            autograd.
+        repeats: interleaved rounds per shape.
+
+    Returns:
+        ``{shape: {"sizes", "medians_ms", "ratios"}}``.
+    """
+    results = {}
+    for shape, sizes in shapes.items():
+        torch.manual_seed(0)
+        reference = torch_cls(sizes["I"], sizes["H"], batch_first=True)
+        ours = companion_cls.from_torch(reference)
+        x = torch.randn(sizes["B"], sizes["T"], sizes["I"], requires_grad=True)
+        reference_name = f"torch.nn.{torch_cls.__name__}"
+        runs = {reference_name: lambda: reference(x)[0].sum().backward(),
+                f"companion {companion_cls.__name__}": lambda: ours(x)[0].sum().backward(),
+                f"naive {companion_cls.__name__}Cell loop": lambda: naive_loop(ours, x).sum().backward()}
+        medians = interleaved_medians(runs, repeats)
+        results[shape] = {"sizes": sizes, "medians_ms": {k: round(v * 1e3, 3) for k, v in medians.items()},
+                          "ratios": {k: round(v / medians[reference_name], 4) for k, v in medians.items()}}
+        print(f"{shape:9s} T={sizes['T']} B={sizes['B']} I={sizes['I']} H={sizes['H']}")
+        for name, ms in results[shape]["medians_ms"].items():
+            print(f"  {name:24s} {ms:9.2f} ms   x{results[shape]['ratios'][name]:.2f}")
+    return results
+
+
+def main(description: str, torch_cls: type[nn.Module], companion_cls, naive_loop: Callable,
+         record: str) -> None:
+    """The command line of ``benchmarks.lstm_layer`` and ``benchmarks.gru_layer``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--repeats", type=int, default=15, help="interleaved rounds per shape")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--save", action="store_true", help="save the record for chapters 3 and 4")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    isa = instruction_set()
+    print(f"{description}; {args.threads} threads, fp32, median of {args.repeats} interleaved rounds; "
+          f"PyTorch CPU kernels: {isa['torch_cpu_capability']}")
+    results = compare_at_shapes(torch_cls, companion_cls, naive_loop, args.repeats)
+    if args.save:
+        settings = {"shapes": SHAPES, "repeats": args.repeats, "threads": args.threads}
+        path = save_results(record, {"shapes": results, "instruction_set": isa}, settings)
+        print("saved", path)
