@@ -54,6 +54,12 @@ def _frame(ax: Axes, width: float, height: float, title: str) -> None:
     ax.axis("off")
 
 
+def _carried(ax: Axes, y: float, state: str) -> None:
+    """Name a state where it enters the cell (left, at ``t - 1``) and leaves it (right, at ``t``)."""
+    ax.text(-0.3, y, f"${state}_{{t-1}}$", ha="right", va="center")
+    ax.text(10.3, y, f"${state}_t$", ha="left", va="center")
+
+
 def draw_lstm_cell(ax: Axes, title: str) -> None:
     """One LSTM step: the cell state runs along the top, scaled by the forget gate and added to
     by the input gate times the candidate; the output gate reads out ``tanh(C_t)`` as ``h_t``.
@@ -64,10 +70,8 @@ def draw_lstm_cell(ax: Axes, title: str) -> None:
         title: the panel title.
     """
     _frame(ax, 10, 6, title)
-    ax.text(-0.3, 5, "$C_{t-1}$", ha="right", va="center")
-    ax.text(10.3, 5, "$C_t$", ha="left", va="center")
-    ax.text(-0.3, 1, "$h_{t-1}$", ha="right", va="center")
-    ax.text(10.3, 1, "$h_t$", ha="left", va="center")
+    _carried(ax, 5, "C")
+    _carried(ax, 1, "h")
     ax.text(1.5, -1.0, "$x_t$", ha="center", va="center")
     _wire(ax, [(-0.2, 5), (2.78, 5)])                          # C_{t-1} into the forget product
     _wire(ax, [(3.22, 5), (5.28, 5)])
@@ -106,8 +110,7 @@ def draw_gru_cell(ax: Axes, title: str) -> None:
         title: the panel title.
     """
     _frame(ax, 10, 6, title)
-    ax.text(-0.3, 5, "$h_{t-1}$", ha="right", va="center")
-    ax.text(10.3, 5, "$h_t$", ha="left", va="center")
+    _carried(ax, 5, "h")
     ax.text(1.5, -1.0, "$x_t$", ha="center", va="center")
     _wire(ax, [(-0.2, 5), (4.58, 5)])                          # h_{t-1} to the keep product
     _wire(ax, [(5.02, 5), (7.98, 5)])
