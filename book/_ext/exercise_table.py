@@ -18,8 +18,10 @@ from sphinx.util.docutils import SphinxDirective
 def chapter_order(book: Path) -> dict[str, int]:
     """Chapter id -> position, from the numbered chapter files in ``book`` (``.md``, or ``.ipynb``
     as in the student edition)."""
-    files = sorted({p.stem for suffix in ("md", "ipynb") for p in book.glob(f"[0-9][0-9]_*.{suffix}")})
-    return {stem.split("_", 1)[1]: position for position, stem in enumerate(files)}
+    from companion.grading.release import chapter_id
+
+    files = sorted({p.with_suffix(".md") for suffix in ("md", "ipynb") for p in book.glob(f"[0-9][0-9]_*.{suffix}")})
+    return {chapter_id(path): position for position, path in enumerate(files)}
 
 
 def table_rows(exercises, order: dict[str, int]) -> list[str]:

@@ -287,8 +287,9 @@ def grade_folder(assignment: str, submissions: Path, out: Path, jobs: int = 2, s
                          + (f"; ignored {'; '.join(ignored[:3])}" if ignored else ""))
     if student is not None and student not in by_student:
         raise ValueError(f"no submission for student {student!r} in {submissions}")
-    students = exports.read_roster(roster) if roster is not None else None
-    if students is not None:
+    students = None
+    if roster is not None:
+        students = exports.read_roster(roster)
         exports.check_roster(students, set(by_student))
     descriptions = {f"{ex.name}/{case.name}": f"{ex.name}: {case.description}" for ex in exercises
                     for case in ex.cases}
