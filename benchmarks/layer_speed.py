@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from benchmarks.records import interleaved_medians, save_results
+from companion.matmul import onednn_available, use_onednn
 
 SHAPES = {
     "benchmark": {"T": 100, "B": 64, "I": 128, "H": 256},
@@ -27,11 +28,21 @@ SHAPES = {
 def instruction_set() -> dict:
     """What the CPU offers and what PyTorch's kernels use: ``torch.backends.cpu`` and the flags."""
     try:
-        flags = set(open("/proc/cpuinfo").read().split("flags")[1].split("\n")[0].split())
+        cpuinfo = open("/proc/cpuinfo").read()
+        flags = set(cpuinfo.split("flags")[1].split("\n")[0].split())
+        vendor = cpuinfo.split("vendor_id")[1].split("\n")[0].strip(" :\t")
     except (OSError, IndexError):
-        flags = set()
+        flags, vendor = set(), "unknown"
+    # The vendor matters as much as the flags: which BLAS kernels torch.mm gets depends on it.
     return {"torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
-            "avx2": "avx2" in flags, "avx512f": "avx512f" in flags}
+            "avx2": "avx2" in flags, "avx512f": "avx512f" in flags, "cpu_vendor": vendor,
+            "onednn": onednn_available(), "mkl": torch.backends.mkl.is_available()}
+
+
+def without_onednn(layer: nn.Module, x: torch.Tensor) -> None:
+    """Forward+backward of ``layer`` with every product on ``torch.mm`` (:mod:`companion.matmul`)."""
+    with use_onednn(False):
+        layer(x)[0].sum().backward()
 
 
 def compare_at_shapes(torch_cls: type[nn.Module], companion_cls, naive_loop: Callable, repeats: int,
@@ -43,6 +54,9 @@ def compare_at_shapes(torch_cls: type[nn.Module], companion_cls, naive_loop: Cal
         companion_cls: the companion layer with ``from_torch``.
         naive_loop: ``naive_loop(layer, x) -> outputs`` over the readable cell, differentiated by
             autograd.
+
+    Besides PyTorch's layer, the companion layer and the naive loop, the companion layer runs a
+    second time with :func:`companion.matmul.use_onednn` ``(False)``: what oneDNN's products add.
         repeats: interleaved rounds per shape.
 
     Returns:
@@ -57,13 +71,14 @@ def compare_at_shapes(torch_cls: type[nn.Module], companion_cls, naive_loop: Cal
         reference_name = f"torch.nn.{torch_cls.__name__}"
         runs = {reference_name: lambda: reference(x)[0].sum().backward(),
                 f"companion {companion_cls.__name__}": lambda: ours(x)[0].sum().backward(),
+                f"companion {companion_cls.__name__}, torch.mm only": lambda: without_onednn(ours, x),
                 f"naive {companion_cls.__name__}Cell loop": lambda: naive_loop(ours, x).sum().backward()}
         medians = interleaved_medians(runs, repeats)
         results[shape] = {"sizes": sizes, "medians_ms": {k: round(v * 1e3, 3) for k, v in medians.items()},
                           "ratios": {k: round(v / medians[reference_name], 4) for k, v in medians.items()}}
         print(f"{shape:9s} T={sizes['T']} B={sizes['B']} I={sizes['I']} H={sizes['H']}")
         for name, ms in results[shape]["medians_ms"].items():
-            print(f"  {name:24s} {ms:9.2f} ms   x{results[shape]['ratios'][name]:.2f}")
+            print(f"  {name:36s} {ms:9.2f} ms   x{results[shape]['ratios'][name]:.2f}")
     return results
 
 

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from companion.layer import RecurrentLayer
+from companion.matmul import RepeatedProduct, matmul
 from companion.padding import finish
 from companion.stack import compose_like
 from companion.validation import check_lengths, check_sequence, check_state, check_torch_layer
@@ -126,54 +127,68 @@ class GRUFunction(torch.autograd.Function):
         b_hn ``(H,)`` -> hidden states ``(T, B, H)`` and ``h_T`` ``(B, H)``."""
         T, B, _ = x.shape
         H = h0.shape[1]
-        x_proj = torch.addmm(b_x, x.reshape(T * B, -1), W_x).view(T, B, 3 * H)  # all steps at once
-        # tanh(a) = 2 sigmoid(2a) - 1: on the CPU, sigmoid is cheaper than tanh, so the
+        x_rows = x.reshape(T * B, -1)  # (a copy when x is a transposed view: made once, kept)
+        x_proj = matmul(x_rows, W_x, bias=b_x).view(T, B, 3 * H)  # all steps at once
+        # tanh(a) = 2 sigmoid(2a) - 1: on the CPU, tanh costs several sigmoids, so the
         # candidate's input part is doubled once here for all steps.
-        x_proj[:, :, 2 * H:].mul_(2)
-        # Outputs go to contiguous per-step buffers: an out= into a strided slice costs a copy.
+        x_n = x_proj[:, :, 2 * H:].mul(2)
+        # What the recurrent product adds to: the r and z inputs, and b_hn in the n block, so
+        # that one call gives [a_r, a_z, m] with m = h_{t-1} W_hn + b_hn.
+        x_proj[:, :, 2 * H:] = b_hn
+        recurrent = RepeatedProduct(W_h, B)
         rzs = x.new_empty(T, B, 2 * H)   # reset and update gates
         ns = x.new_empty(T, B, H)        # candidates
-        hhs = x.new_empty(T, B, 3 * H)   # h_{t-1} W_h, + b_hn in the n block, which backward needs
         hs = x.new_empty(T + 1, B, H)    # hidden states h_0..h_T
         hs[0] = h0
+        minus_one = x.new_tensor(-1.0)
+        pre_activations = []                        # [a_r, a_z, m] of every step: backward needs m
+        # Every per-step view made once: indexing a tensor costs more than indexing a list.
+        r_, z_ = (block.unbind(0) for block in rzs.split(H, dim=2))
+        x_proj_, x_n_, rzs_, ns_, hs_ = (t.unbind(0) for t in (x_proj, x_n, rzs, ns, hs))
         for t in range(T):
-            hh = torch.mm(hs[t], W_h, out=hhs[t])  # the recurrent part of all three blocks
-            hh[:, 2 * H:].add_(b_hn)  # (cheaper than addmm's copy of a (B, 3H) broadcast bias)
-            rz = torch.sigmoid(hh[:, :2 * H].add_(x_proj[t, :, :2 * H]), out=rzs[t])
-            a_n = torch.addcmul(x_proj[t, :, 2 * H:], rz[:, :H], hh[:, 2 * H:], value=2)
-            n = torch.sigmoid(a_n, out=ns[t]).mul_(2).sub_(1)
-            torch.lerp(n, hs[t], rz[:, H:], out=hs[t + 1])  # n + z (h_{t-1} - n)
-        ctx.save_for_backward(x, W_x, W_h, rzs, ns, hhs[:, :, 2 * H:], hs)
+            pre = recurrent.add(x_proj_[t], hs_[t])
+            pre_activations.append(pre)
+            torch.sigmoid(pre[:, :2 * H], out=rzs_[t])
+            a_n = torch.addcmul(x_n_[t], r_[t], pre[:, 2 * H:], value=2)   # 2 (x W_xn + b_xn + r m)
+            n = torch.sigmoid(a_n, out=ns_[t])
+            torch.add(minus_one, n, alpha=2, out=n)                          # n = tanh(a_n)
+            torch.lerp(n, hs_[t], z_[t], out=hs_[t + 1])                     # n + z (h_{t-1} - n)
+        ms = torch.stack(pre_activations)[:, :, 2 * H:]
+        ctx.save_for_backward(x_rows, W_x, W_h, rzs, ns, ms, hs)
         return hs[1:], hs[T].clone()
 
     @staticmethod
     def backward(ctx, d_hs, d_hT):
         """The gradients of all six inputs of :meth:`forward`, from those of its outputs."""
-        x, W_x, W_h, rzs, n, ms, hs = ctx.saved_tensors
-        T, B, _ = x.shape
-        H = hs.shape[2]
+        x_rows, W_x, W_h, rzs, n, ms, hs = ctx.saved_tensors
+        T, B, H = n.shape
         r, z = rzs.split(H, dim=2)  # each (T, B, H), like n and ms
-        # Factors of dh for every step, blocks [da_r, da_z, dm, da_n]: the first three are the
-        # recurrent product's gradient, so the loop multiplies one contiguous slice by W_h^T.
-        factors = x.new_empty(T, B, 4, H)
-        da_n = factors[:, :, 3]
-        torch.mul(n, n, out=da_n).neg_().add_(1).mul_(1 - z)               # (1 - n^2)(1 - z)
-        torch.mul(da_n, r, out=factors[:, :, 2])                            # dm
-        torch.mul(da_n, ms, out=factors[:, :, 0]).mul_(r).mul_(1 - r)       # da_r
-        torch.sub(hs[:T], n, out=factors[:, :, 1]).mul_(z).mul_(1 - z)      # da_z
+        # Factors of dh for every step: [da_r, da_z, dm], the recurrent product's gradient (the
+        # loop needs them, contiguous), and da_n, which can wait until every dh is known.
+        keep = torch.sub(1, z)
+        d_an_factor = torch.addcmul(keep, keep * n, n, value=-1)              # (1 - z)(1 - n^2)
+        # Written where [da_r, da_z, dm] will be: the loop multiplies them by dh in place.
+        d_recurrent = n.new_empty(T, B, 3 * H)
+        factors = d_recurrent.view(T, B, 3, H)
+        torch.addcmul(r, r, r, value=-1, out=factors[:, :, 0]).mul_(d_an_factor).mul_(ms)  # da_r
+        torch.addcmul(z, z, z, value=-1, out=factors[:, :, 1]).mul_(hs[:T] - n)            # da_z
+        torch.mul(d_an_factor, r, out=factors[:, :, 2])                                    # dm
 
-        d_pre = x.new_empty(T, B, 4 * H)  # [da_r, da_z, dm, da_n] of every step
-        dh = d_hT.clone()
-        W_h_T = W_h.t().contiguous()  # a contiguous copy makes the T products below faster
+        dh = d_hT + d_hs[T - 1]
+        dhs = [dh]                              # dh_T .. dh_1, for da_n after the loop
+        back = RepeatedProduct(W_h.t(), B)
+        factors_, z_, d_recurrent_ = (t.unbind(0) for t in (factors, z, d_recurrent))
         for t in reversed(range(T)):
-            dh += d_hs[t]
-            torch.mul(dh.unsqueeze(1), factors[t], out=d_pre[t].view(B, 4, H))
-            dh = torch.addmm(dh * z[t], d_pre[t, :, :3 * H], W_h_T)
-        d_recurrent = d_pre[..., :3 * H].reshape(T * B, 3 * H)               # [da_r, da_z, dm]
-        d_x_proj = torch.cat([d_pre[..., :2 * H], d_pre[..., 3 * H:]], dim=2).view(T * B, 3 * H)
-        d_x = (d_x_proj @ W_x.t()).view(T, B, -1) if ctx.needs_input_grad[0] else None
-        d_W_x = x.reshape(T * B, -1).t() @ d_x_proj
-        d_W_h = hs[:T].reshape(T * B, H).t() @ d_recurrent
+            factors_[t].mul_(dh.unsqueeze(1))
+            through_z = torch.addcmul(d_hs[t - 1], dh, z_[t]) if t > 0 else dh * z_[t]
+            dh = back.add(through_z, d_recurrent_[t])   # dh z + [da_r, da_z, dm] W_h^T
+            dhs.append(dh)
+        d_an = torch.stack(dhs[T - 1::-1]).mul_(d_an_factor)  # dhs[T - 1 - t] reached h_{t+1}
+        d_recurrent = d_recurrent.view(T * B, 3 * H)
+        d_x_proj = torch.cat([d_recurrent.view(T, B, 3 * H)[..., :2 * H], d_an], dim=2).view(T * B, 3 * H)
+        d_x = matmul(d_x_proj, W_x.t()).view(T, B, -1) if ctx.needs_input_grad[0] else None
+        d_W_x = matmul(x_rows.t(), d_x_proj)
+        d_W_h = matmul(hs[:T].reshape(T * B, H).t(), d_recurrent)
         return d_x, dh, d_W_x, d_W_h, d_x_proj.sum(dim=0), d_recurrent[:, 2 * H:].sum(dim=0)
 
 

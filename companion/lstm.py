@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from companion.layer import RecurrentLayer
+from companion.matmul import RepeatedProduct, matmul
 from companion.padding import finish
 from companion.stack import compose_like
 from companion.validation import check_lengths, check_sequence, check_state, check_torch_layer
@@ -135,60 +136,84 @@ class LSTMFunction(torch.autograd.Function):
         ctx.set_materialize_grads(False)  # the cell states' gradient is None unless they are used
         T, B, _ = x.shape
         H = h0.shape[1]
-        x_proj = torch.addmm(b, x.reshape(T * B, -1), W_x).view(T, B, 4 * H)  # all steps at once
-        acts = x.new_empty(T, B, 4 * H)  # i, f, C~, o after their nonlinearities
-        cs = x.new_empty(T + 1, B, H)    # cell states C_0..C_T
+        # On the CPU, tanh costs several sigmoids, so every tanh here is tanh(z) = 2 sigmoid(2z) - 1.
+        # Doubling is exact, so the candidate's columns of W_h and of the input projection are
+        # doubled once, and the layer carries 2 C_t instead of C_t.
+        doubled = [W.clone() for W in (W_x, W_h, b)]
+        for W in doubled:
+            W[..., 2 * H:3 * H] *= 2
+        W_x2, W_h2, b2 = doubled
+        x_rows = x.reshape(T * B, -1)  # (a copy when x is a transposed view: made once, kept)
+        x_proj = matmul(x_rows, W_x2, bias=b2).view(T, B, 4 * H)  # all steps at once
+        recurrent = RepeatedProduct(W_h2, B)
+        # Step t's projection is read once, by step t, so its activations overwrite it: one
+        # (T, B, 4H) buffer instead of two, and on the CPU every fresh page costs a fault.
+        acts = x_proj                    # i, f, C~, o after their nonlinearities
+        cs = x.new_empty(T + 1, B, H)    # 2 C_0 .. 2 C_T, halved after the loop
         tanh_cs = x.new_empty(T, B, H)
         hs = x.new_empty(T + 1, B, H)    # hidden states h_0..h_T
-        cs[0], hs[0] = c0, h0
+        torch.mul(c0, 2, out=cs[0])
+        hs[0] = h0
+        minus_one = x.new_tensor(-1.0)
+        # Every per-step view made once: indexing a tensor costs more than indexing a list.
+        i_, f_, g_, o_ = (block.unbind(0) for block in acts.split(H, dim=2))
+        x_proj_, cs_, tanh_cs_, hs_ = (t.unbind(0) for t in (x_proj, cs, tanh_cs, hs))
         for t in range(T):
-            pre = torch.addmm(x_proj[t], hs[t], W_h)  # (B, 4H)
-            # One sigmoid call for all four blocks: tanh(z) = 2 sigmoid(2z) - 1, because on the
-            # CPU a separate tanh over a column slice costs more than these three small ops.
-            pre[:, 2 * H:3 * H].mul_(2)
-            a = torch.sigmoid(pre, out=acts[t])
-            g = a[:, 2 * H:3 * H].mul_(2).sub_(1)
-            torch.addcmul(a[:, H:2 * H] * cs[t], a[:, :H], g, out=cs[t + 1])  # f C + i C~
-            torch.mul(a[:, 3 * H:], torch.tanh(cs[t + 1], out=tanh_cs[t]), out=hs[t + 1])
-        ctx.save_for_backward(x, W_x, W_h, acts, cs, tanh_cs, hs)
+            torch.sigmoid(recurrent.add(x_proj_[t], hs_[t]), out=x_proj_[t])  # all four blocks
+            torch.add(minus_one, g_[t], alpha=2, out=g_[t])                 # C~ = 2 s - 1
+            torch.mul(f_[t], cs_[t], out=cs_[t + 1]).addcmul_(i_[t], g_[t], value=2)  # 2 (f C + i C~)
+            tanh_c = torch.sigmoid(cs_[t + 1], out=tanh_cs_[t])
+            torch.add(minus_one, tanh_c, alpha=2, out=tanh_c)               # tanh(C_t)
+            torch.mul(o_[t], tanh_c, out=hs_[t + 1])
+        cs.mul_(0.5)
+        ctx.save_for_backward(x_rows, W_x, W_h, acts, cs, tanh_cs, hs)
         return hs[1:], hs[T].clone(), cs[T].clone(), cs[1:]
 
     @staticmethod
     def backward(ctx, d_hs, d_hT, d_cT, d_cs):
         """The gradients of all six inputs of :meth:`forward`, from those of its outputs."""
-        x, W_x, W_h, acts, cs, tanh_cs, hs = ctx.saved_tensors
-        T, B, _ = x.shape
-        H = hs.shape[2]
+        x_rows, W_x, W_h, acts, cs, tanh_cs, hs = ctx.saved_tensors
+        T, B, H = acts.shape[0], acts.shape[1], hs.shape[2]
         i, f, g, o = acts.split(H, dim=2)  # each (T, B, H)
-        # Factors of dC (for i, f, C~) and of dh (for o, and for the path into C), all steps at
-        # once. Written in place: on the CPU, every fresh (T, B, H) temporary costs page faults.
-        sig_grad = torch.sub(1, acts).mul_(acts)  # s (1 - s) for the sigmoid gates (T, B, 4H)
-        dC_factors = x.new_empty(T, B, 3, H)
-        torch.mul(g, sig_grad[..., :H], out=dC_factors[:, :, 0])            # i: C~ i (1 - i)
-        torch.mul(cs[:T], sig_grad[..., H:2 * H], out=dC_factors[:, :, 1])  # f: C_{t-1} f (1 - f)
-        torch.mul(g, g, out=dC_factors[:, :, 2]).neg_().add_(1).mul_(i)     # C~: i (1 - C~^2)
-        dh_to_o = tanh_cs * sig_grad[..., 3 * H:]                          # tanh(C) o (1 - o)
-        dh_to_C = torch.mul(tanh_cs, tanh_cs).neg_().add_(1).mul_(o)       # o (1 - tanh(C)^2)
-        del sig_grad
+        # The factors that multiply dC (for i, f, C~) and dh (for o), all steps at once, written
+        # where the pre-activations' gradients will be: the loop multiplies them in place. The
+        # algebra keeps the passes over memory few: s (1 - s) x = s x - (s x) s is one addcmul
+        # once s x is known, and o tanh(C) is h itself.
+        h = hs[1:]
+        d_pre = acts.new_empty(T, B, 4 * H)  # gradients of the pre-activations, every step
+        factors = d_pre.view(T, B, 4, H)
+        i_g = i * g
+        torch.addcmul(i_g, i_g, i, value=-1, out=factors[:, :, 0])   # i: C~ i (1 - i)
+        f_c = f * cs[:T]
+        torch.addcmul(f_c, f_c, f, value=-1, out=factors[:, :, 1])   # f: C_{t-1} f (1 - f)
+        torch.addcmul(i, i_g, g, value=-1, out=factors[:, :, 2])     # C~: i (1 - C~^2)
+        del i_g, f_c
+        torch.addcmul(h, h, o, value=-1, out=factors[:, :, 3])       # o: tanh(C) o (1 - o)
+        dh_to_C = torch.addcmul(o, h, tanh_cs, value=-1)             # o (1 - tanh(C)^2)
 
-        d_pre = x.new_empty(T, B, 4 * H)  # gradients of the pre-activations, every step
-        dh = x.new_zeros(B, H) if d_hT is None else d_hT.clone()
-        dc = x.new_zeros(B, H) if d_cT is None else d_cT.clone()
-        W_h_T = W_h.t().contiguous()  # a contiguous copy makes the T products below faster
+        dh = acts.new_zeros(B, H) if d_hT is None else d_hT.clone()
+        dc = acts.new_zeros(B, H) if d_cT is None else d_cT.clone()
+        if d_hs is not None:
+            dh += d_hs[T - 1]
+        dc_rows = dc.unsqueeze(1)  # (B, 1, H), a view: dc is only ever changed in place
+        back = RepeatedProduct(W_h.t(), B)
+        d_pre_dC, d_pre_o = factors[:, :, :3].unbind(0), d_pre[..., 3 * H:].unbind(0)
+        dh_to_C_, f_, d_pre_ = (t.unbind(0) for t in (dh_to_C, f, d_pre))
         for t in reversed(range(T)):
-            if d_hs is not None:
-                dh += d_hs[t]
             if d_cs is not None:
                 dc += d_cs[t]
-            dc.addcmul_(dh, dh_to_C[t])
-            torch.mul(dc.unsqueeze(1), dC_factors[t], out=d_pre[t, :, :3 * H].view(B, 3, H))
-            torch.mul(dh, dh_to_o[t], out=d_pre[t, :, 3 * H:])
-            dc = dc * f[t]
-            dh = d_pre[t] @ W_h_T
+            dc.addcmul_(dh, dh_to_C_[t])
+            d_pre_dC[t].mul_(dc_rows)
+            d_pre_o[t].mul_(dh)
+            dc.mul_(f_[t])
+            if t > 0 and d_hs is not None:  # dh_{t-1} = d_pre W_h^T + the output's own gradient
+                dh = back.add(d_hs[t - 1], d_pre_[t])
+            else:
+                dh = back(d_pre_[t])
         flat = d_pre.view(T * B, 4 * H)
-        d_x = (flat @ W_x.t().contiguous()).view(T, B, -1) if ctx.needs_input_grad[0] else None
-        d_W_x = x.reshape(T * B, -1).t() @ flat
-        d_W_h = hs[:T].reshape(T * B, H).t() @ flat
+        d_x = matmul(flat, W_x.t()).view(T, B, -1) if ctx.needs_input_grad[0] else None
+        d_W_x = matmul(x_rows.t(), flat)
+        d_W_h = matmul(hs[:T].reshape(T * B, H).t(), flat)
         return d_x, dh, dc, d_W_x, d_W_h, flat.sum(dim=0)
 
 
