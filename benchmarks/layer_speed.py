@@ -2,15 +2,15 @@
 
 The shapes: the course's benchmark shape (``T=100, B=64, I=128, H=256``), the size the chapters
 actually train (``H=32`` on two input features, where per-step overhead dominates), and a large
-layer (``H=1024``, where the matrix products do). At each shape the runs are interleaved
-(:func:`rotated_medians`: interleaved, in a rotated order each round), so the ratios compare like
-with like. The record
+layer (``H=1024``, where the matrix products do). At each shape the runs are interleaved, in a
+new order each round (:func:`shuffled_medians`), so the ratios compare like with like. The record
 also names the instruction set PyTorch dispatches its CPU kernels to (AVX2, AVX-512), since
 oneDNN's fused recurrent kernels, and so the ratios, depend on it.
 """
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 from collections.abc import Callable
 
@@ -41,18 +41,20 @@ def instruction_set() -> dict:
             "onednn": onednn_available(), "mkl": torch.backends.mkl.is_available()}
 
 
-def rotated_medians(runs: dict[str, Callable[[], object]], repeats: int, warmup: int = 2) -> dict[str, float]:
-    """Median seconds of each run over interleaved rounds, each round in a rotated order.
+def shuffled_medians(runs: dict[str, Callable[[], object]], repeats: int, warmup: int = 2) -> dict[str, float]:
+    """Median seconds of each run over interleaved rounds, each round in a new (seeded) order.
 
     A run can leave the machine slower for the one after it (PyTorch's worker threads keep
     spinning for a while after a parallel operation, which slows small serial operations), so no
-    run is always first or always after the same one.
+    run is always first, and none always comes after the same one.
     """
     names = list(runs)
     interleaved_medians(runs, repeats=warmup, warmup=0)
+    shuffle = random.Random(0).shuffle
     times: dict[str, list[float]] = {name: [] for name in names}
-    for round_ in range(repeats):
-        order = names[round_ % len(names):] + names[:round_ % len(names)]
+    for _ in range(repeats):
+        order = names.copy()
+        shuffle(order)
         for name, seconds in interleaved_medians({n: runs[n] for n in order}, repeats=1, warmup=0).items():
             times[name].append(seconds)
     return {name: statistics.median(values) for name, values in times.items()}
@@ -92,7 +94,7 @@ def compare_at_shapes(torch_cls: type[nn.Module], companion_cls, naive_loop: Cal
                 f"companion {companion_cls.__name__}": lambda: ours(x)[0].sum().backward(),
                 f"companion {companion_cls.__name__}, torch.mm only": lambda: without_onednn(ours, x),
                 f"naive {companion_cls.__name__}Cell loop": lambda: naive_loop(ours, x).sum().backward()}
-        medians = rotated_medians(runs, repeats)
+        medians = shuffled_medians(runs, repeats)
         results[shape] = {"sizes": sizes, "medians_ms": {k: round(v * 1e3, 3) for k, v in medians.items()},
                           "ratios": {k: round(v / medians[reference_name], 4) for k, v in medians.items()}}
         print(f"{shape:9s} T={sizes['T']} B={sizes['B']} I={sizes['I']} H={sizes['H']}")
