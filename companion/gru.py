@@ -118,7 +118,8 @@ class GRUFunction(torch.autograd.Function):
         dh_{t-1} = dh * z + [da_r, da_z, dm] W_h^T
 
     Every factor multiplying ``dh`` is known after the forward pass, so all steps' factors are
-    computed at once before the loop, and the weight gradients are matrix products after it.
+    computed at once before the loop, and the weight gradients are matrix products after it,
+    all through :mod:`companion.matmul`.
     """
 
     @staticmethod

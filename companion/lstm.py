@@ -127,6 +127,8 @@ class LSTMFunction(torch.autograd.Function):
     Every factor that multiplies ``dC`` or ``dh`` depends only on the forward pass, so it is
     computed for all steps at once before the loop; the loop keeps only what the recurrence
     needs, and the weight and input gradients are three matrix products over all steps after it.
+    The products go through :mod:`companion.matmul` (oneDNN's, as ``torch.nn.LSTM``'s do, where
+    PyTorch has them); chapter :ref:`lstm`, "Making it fast", explains the rest.
     """
 
     @staticmethod

@@ -1,19 +1,20 @@
 """Matrix products for the fast layers: oneDNN's where PyTorch has it, ``torch.mm`` elsewhere.
 
 On a CPU, ``torch.mm`` of two float32 tensors calls the BLAS that PyTorch was built with (MKL on
-x86). ``torch.nn.LSTM`` and ``torch.nn.GRU`` do not: they compute their products with oneDNN,
-which PyTorch also ships and exposes as the operators that ``torch.compile`` uses for linear
-layers on the CPU (``torch.ops.mkldnn._reorder_linear_weight`` packs a weight once for a given
-batch size, ``torch.ops.mkldnn._linear_pointwise`` multiplies by it). At the shapes of a
-recurrent layer the two can differ by a factor of two or more, in either direction, depending
-on the CPU (``benchmarks/layer_speed.py`` measures it), so a layer written from the equations
-can only match PyTorch's own if it multiplies the way PyTorch's own does.
+x86). ``torch.nn.LSTM`` does not: it computes its products with oneDNN, which PyTorch also ships
+and exposes as the operators that ``torch.compile`` uses for linear layers on the CPU
+(``torch.ops.mkldnn._reorder_linear_weight`` packs a weight once for a given batch size, and
+``torch.ops.mkldnn._linear_pointwise`` multiplies by it). How far apart the two are depends on
+the CPU; ``benchmarks/layer_speed.py`` measures the layers both ways, side by side, and records
+the CPU's vendor and instruction set. A layer written from the equations can only match
+PyTorch's own if it multiplies the way PyTorch's own does.
 
 :class:`RepeatedProduct` is the one the recurrences use: the same weight, ``T`` times, packed
-once. :func:`matmul` is for the large one-off products of the weight gradients. Both fall back
-to ``torch.mm`` / ``torch.addmm`` for anything oneDNN does not take here (float64, as in the
-gradient checks; a GPU; a build without oneDNN), for products too small to gain from it, and
-inside :func:`use_onednn` ``(False)``, which the benchmarks use to measure the difference.
+once. :func:`matmul` is for the large one-off products of the input projection and the weight
+gradients. Both fall back to ``torch.mm`` / ``torch.addmm`` for anything oneDNN does not take
+here (float64, as in the gradient checks; a GPU; a build without oneDNN), for products too
+small to gain from it, and inside :func:`use_onednn` ``(False)``, which the benchmarks use to
+measure the difference.
 """
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ from collections.abc import Iterator
 
 import torch
 
-# Below this many weight entries (about H = 64 for an LSTM's (H, 4H)), a packed oneDNN product
-# costs more in fixed overhead than it saves: measured by ``benchmarks/layer_speed.py``.
+#: Below this many weight entries (an LSTM's (H, 4H) weight at H = 91), a packed oneDNN product
+#: costs more in fixed overhead than it saves (at H = 64 the two were level on the 2-core machine).
 MIN_ONEDNN_WEIGHT = 32 * 1024
 
 _enabled = True
