@@ -1,0 +1,114 @@
+"""The LSTM's forward recurrence at the chapters' size: eager, with each step compiled, and scripted.
+
+Chapter 3 says that at H = 32 what is left of the layer's time is the loop's cost per step (a
+dozen PyTorch operations, each with a fixed dispatch cost), and that the two tools PyTorch offers
+against per-operation overhead do not remove it. This measures that, on the forward recurrence of
+T = 100 steps (B = 64, I = 2, H = 32) without autograd, three ways, interleaved:
+
+- eager: the companion's ``LSTMFunction`` forward, as the layer runs it;
+- compiled: the same per-step product, then the elementwise rest of the step as one
+  ``torch.compile`` (Inductor) function, called once per step;
+- scripted: the whole loop as one TorchScript function.
+
+Where ``torch.compile`` cannot build (no C++ compiler), the run says so in one line and records
+the compiled variant as unavailable.
+
+    .venv/bin/python -m benchmarks.step_compile [--save] [--repeats 25]
+"""
+from __future__ import annotations
+
+import argparse
+import warnings
+
+import torch
+
+from benchmarks.common import start
+from benchmarks.records import interleaved_medians, save_record
+from companion.lstm import LSTM, LSTMFunction
+
+SIZES = {"T": 100, "B": 64, "I": 2, "H": 32}
+
+
+def step_elementwise(pre: torch.Tensor, c2: torch.Tensor):
+    """The step after its product, in the layer's conventions (candidate columns doubled, 2 C
+    carried): ``pre`` ``(B, 4H)``, ``c2`` ``(B, H)`` -> gates ``(B, 4H)``, 2 C_t, tanh(C_t), h_t."""
+    H = c2.shape[1]
+    s = torch.sigmoid(pre)
+    i, f, s_g, o = s.split(H, dim=1)
+    g = 2 * s_g - 1
+    c2_next = f * c2 + 2 * i * g
+    tanh_c = 2 * torch.sigmoid(c2_next) - 1
+    return torch.cat([i, f, g, o], dim=1), c2_next, tanh_c, o * tanh_c
+
+
+def recurrence(x_proj: torch.Tensor, W_h: torch.Tensor, h0: torch.Tensor, c0: torch.Tensor,
+               step) -> torch.Tensor:
+    """``T`` steps with ``step`` as the elementwise part; the hidden states ``(T, B, H)``."""
+    h, c2, hs = h0, 2 * c0, []
+    for t in range(x_proj.shape[0]):
+        _, c2, _, h = step(torch.addmm(x_proj[t], h, W_h), c2)
+        hs.append(h)
+    return torch.stack(hs)
+
+
+def scripted_recurrence():
+    """The whole loop as TorchScript (which PyTorch now marks as deprecated, hence the filter)."""
+    def loop(x_proj: torch.Tensor, W_h: torch.Tensor, h0: torch.Tensor, c0: torch.Tensor) -> torch.Tensor:
+        H = h0.shape[1]
+        h, c2 = h0, 2 * c0
+        hs = []
+        for t in range(x_proj.shape[0]):
+            s = torch.sigmoid(torch.addmm(x_proj[t], h, W_h))
+            i, f, s_g, o = s[:, :H], s[:, H:2 * H], s[:, 2 * H:3 * H], s[:, 3 * H:]
+            c2 = f * c2 + 2 * i * (2 * s_g - 1)
+            h = o * (2 * torch.sigmoid(c2) - 1)
+            hs.append(h)
+        return torch.stack(hs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return torch.jit.script(loop)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=25)
+    args = start(__doc__.splitlines()[0], chapter=3, parser=parser)
+    torch.set_grad_enabled(False)  # the forward recurrence alone, in every variant
+    T, B, I, H = (SIZES[k] for k in "TBIH")
+    layer = LSTM(I, H)
+    W_x, W_h, b = (w.detach() for w in layer.cell.stacked_weights())
+    doubled = [w.clone() for w in (W_x, W_h, b)]
+    for w in doubled:
+        w[..., 2 * H:3 * H] *= 2  # the layer's convention, so all three compute the same thing
+    x = torch.randn(T, B, I)
+    h0 = c0 = torch.zeros(B, H)
+
+    def projection():
+        return torch.addmm(doubled[2], x.reshape(T * B, I), doubled[0]).view(T, B, 4 * H)
+
+    runs = {"eager (companion LSTMFunction)": lambda: LSTMFunction.apply(x, h0, c0, W_x, W_h, b)}
+    reference = recurrence(projection(), doubled[1], h0, c0, step_elementwise)
+    try:
+        compiled = torch.compile(step_elementwise, dynamic=False, fullgraph=True)
+        torch.testing.assert_close(recurrence(projection(), doubled[1], h0, c0, compiled), reference)
+        runs["each step's elementwise part compiled"] = lambda: recurrence(
+            projection(), doubled[1], h0, c0, compiled)
+    except Exception as error:  # no compiler, or an Inductor that cannot build here
+        print(f"torch.compile is unavailable here ({type(error).__name__}); measuring without it")
+    scripted = scripted_recurrence()
+    torch.testing.assert_close(scripted(projection(), doubled[1], h0, c0), reference)
+    runs["whole loop scripted (TorchScript)"] = lambda: scripted(projection(), doubled[1], h0, c0)
+    torch.testing.assert_close(LSTMFunction.apply(x, h0, c0, W_x, W_h, b)[0], reference,
+                               atol=1e-6, rtol=0)
+    medians = interleaved_medians(runs, args.repeats, warmup=3)
+    eager = medians["eager (companion LSTMFunction)"]
+    print(f"forward recurrence, T={T} B={B} I={I} H={H}, 2 threads, median of {args.repeats} rounds")
+    for name, seconds in medians.items():
+        print(f"  {name:40s} {seconds * 1e6 / T:6.1f} us per step   x{seconds / eager:.2f}")
+    if args.save:
+        print("saved", save_record("step_compile", medians, "eager (companion LSTMFunction)",
+                                   {**SIZES, "repeats": args.repeats, "threads": 2}))
+
+
+if __name__ == "__main__":
+    main()
