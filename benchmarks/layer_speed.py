@@ -75,10 +75,10 @@ def compare_at_shapes(torch_cls: type[nn.Module], companion_cls, naive_loop: Cal
         companion_cls: the companion layer with ``from_torch``.
         naive_loop: ``naive_loop(layer, x) -> outputs`` over the readable cell, differentiated by
             autograd.
+        repeats: interleaved rounds per shape.
 
     Besides PyTorch's layer, the companion layer and the naive loop, the companion layer runs a
     second time with :func:`companion.matmul.use_onednn` ``(False)``: what oneDNN's products add.
-        repeats: interleaved rounds per shape.
 
     Returns:
         ``{shape: {"sizes", "medians_ms", "ratios"}}``.

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import warnings
+from collections.abc import Callable
 
 import torch
 
@@ -29,44 +30,34 @@ from companion.lstm import LSTM, LSTMFunction
 SIZES = {"T": 100, "B": 64, "I": 2, "H": 32}
 
 
-def step_elementwise(pre: torch.Tensor, c2: torch.Tensor):
+def step_elementwise(pre: torch.Tensor, c2: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The step after its product, in the layer's conventions (candidate columns doubled, 2 C
-    carried): ``pre`` ``(B, 4H)``, ``c2`` ``(B, H)`` -> gates ``(B, 4H)``, 2 C_t, tanh(C_t), h_t."""
+    carried): ``pre`` ``(B, 4H)``, ``c2`` ``(B, H)`` -> ``(h_t, 2 C_t)``, each ``(B, H)``."""
     H = c2.shape[1]
     s = torch.sigmoid(pre)
-    i, f, s_g, o = s.split(H, dim=1)
-    g = 2 * s_g - 1
-    c2_next = f * c2 + 2 * i * g
-    tanh_c = 2 * torch.sigmoid(c2_next) - 1
-    return torch.cat([i, f, g, o], dim=1), c2_next, tanh_c, o * tanh_c
+    i, f, s_g, o = s[:, :H], s[:, H:2 * H], s[:, 2 * H:3 * H], s[:, 3 * H:]
+    c2_next = f * c2 + 2 * i * (2 * s_g - 1)
+    return o * (2 * torch.sigmoid(c2_next) - 1), c2_next
 
 
 def recurrence(x_proj: torch.Tensor, W_h: torch.Tensor, h0: torch.Tensor, c0: torch.Tensor,
-               step) -> torch.Tensor:
+               step: Callable = step_elementwise) -> torch.Tensor:
     """``T`` steps with ``step`` as the elementwise part; the hidden states ``(T, B, H)``."""
     h, c2, hs = h0, 2 * c0, []
     for t in range(x_proj.shape[0]):
-        _, c2, _, h = step(torch.addmm(x_proj[t], h, W_h), c2)
+        h, c2 = step(torch.addmm(x_proj[t], h, W_h), c2)
         hs.append(h)
     return torch.stack(hs)
 
 
-def scripted_recurrence():
-    """The whole loop as TorchScript (which PyTorch now marks as deprecated, hence the filter)."""
-    def loop(x_proj: torch.Tensor, W_h: torch.Tensor, h0: torch.Tensor, c0: torch.Tensor) -> torch.Tensor:
-        H = h0.shape[1]
-        h, c2 = h0, 2 * c0
-        hs = []
-        for t in range(x_proj.shape[0]):
-            s = torch.sigmoid(torch.addmm(x_proj[t], h, W_h))
-            i, f, s_g, o = s[:, :H], s[:, H:2 * H], s[:, 2 * H:3 * H], s[:, 3 * H:]
-            c2 = f * c2 + 2 * i * (2 * s_g - 1)
-            h = o * (2 * torch.sigmoid(c2) - 1)
-            hs.append(h)
-        return torch.stack(hs)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return torch.jit.script(loop)
+def scripted_loop(x_proj: torch.Tensor, W_h: torch.Tensor, h0: torch.Tensor, c0: torch.Tensor) -> torch.Tensor:
+    """:func:`recurrence` with :func:`step_elementwise`, in the form TorchScript compiles whole."""
+    h, c2 = h0, 2 * c0
+    hs: list[torch.Tensor] = []
+    for t in range(x_proj.shape[0]):
+        h, c2 = step_elementwise(torch.addmm(x_proj[t], h, W_h), c2)
+        hs.append(h)
+    return torch.stack(hs)
 
 
 def main() -> None:
@@ -95,7 +86,9 @@ def main() -> None:
             projection(), doubled[1], h0, c0, compiled)
     except Exception as error:  # no compiler, or an Inductor that cannot build here
         print(f"torch.compile is unavailable here ({type(error).__name__}); measuring without it")
-    scripted = scripted_recurrence()
+    with warnings.catch_warnings():  # PyTorch now marks TorchScript as deprecated
+        warnings.simplefilter("ignore")
+        scripted = torch.jit.script(scripted_loop)
     torch.testing.assert_close(scripted(projection(), doubled[1], h0, c0), reference)
     runs["whole loop scripted (TorchScript)"] = lambda: scripted(projection(), doubled[1], h0, c0)
     torch.testing.assert_close(LSTMFunction.apply(x, h0, c0, W_x, W_h, b)[0], reference,

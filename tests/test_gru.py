@@ -12,6 +12,8 @@ SHAPES = [  # (B, T, I, H)
     (4, 1, 5, 2),
     (5, 17, 8, 16),
     (3, 30, 2, 32),
+    (1, 12, 24, 128),  # H = 128 and up: the products go to oneDNN (companion.matmul)
+    (5, 12, 24, 128),
 ]
 
 
