@@ -12,13 +12,14 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import time
 from collections.abc import Callable
 
 import torch
 from torch import nn
 
 from benchmarks.records import interleaved_medians, save_results
-from companion.matmul import onednn_available, use_onednn
+from companion.matmul import cpu_vendor, onednn_available, takes_onednn, use_onednn
 
 SHAPES = {
     "benchmark": {"T": 100, "B": 64, "I": 128, "H": 256},
@@ -32,13 +33,15 @@ def instruction_set() -> dict:
     try:
         cpuinfo = open("/proc/cpuinfo").read()
         flags = set(cpuinfo.split("flags")[1].split("\n")[0].split())
-        vendor = cpuinfo.split("vendor_id")[1].split("\n")[0].strip(" :\t")
     except (OSError, IndexError):
-        flags, vendor = set(), "unknown"
-    # The vendor matters as much as the flags: which BLAS kernels torch.mm gets depends on it.
+        flags = set()
+    # The vendor matters as much as the flags: which BLAS kernels torch.mm gets depends on it,
+    # and so does which library companion.matmul chooses for a large product by default.
+    large_weight = torch.empty(1024, 4096)
     return {"torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
-            "avx2": "avx2" in flags, "avx512f": "avx512f" in flags, "cpu_vendor": vendor,
-            "onednn": onednn_available(), "mkl": torch.backends.mkl.is_available()}
+            "avx2": "avx2" in flags, "avx512f": "avx512f" in flags, "cpu_vendor": cpu_vendor(),
+            "onednn": onednn_available(), "mkl": torch.backends.mkl.is_available(),
+            "default_products": "oneDNN" if takes_onednn(large_weight) else "torch.mm"}
 
 
 def shuffled_medians(runs: dict[str, Callable[[], object]], repeats: int, warmup: int = 2) -> dict[str, float]:
@@ -60,9 +63,23 @@ def shuffled_medians(runs: dict[str, Callable[[], object]], repeats: int, warmup
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def without_onednn(layer: nn.Module, x: torch.Tensor) -> None:
-    """Forward+backward of ``layer`` with every product on ``torch.mm`` (:mod:`companion.matmul`)."""
-    with use_onednn(False):
+def rounds_for(run: Callable[[], object], repeats: int, round_seconds: float = 0.05) -> int:
+    """``repeats`` rounds, times as many again as calls of ``run`` fit in ``round_seconds``.
+
+    One call of a small layer takes a few milliseconds, where a stray delay of one call is a
+    large part; the median of many more rounds is as steady as that of a few long ones.
+    """
+    run()
+    start = time.perf_counter()
+    run()
+    seconds = time.perf_counter() - start
+    return repeats * max(1, min(20, int(round_seconds / max(seconds, 1e-6))))
+
+
+def with_products(layer: nn.Module, x: torch.Tensor, onednn: bool) -> None:
+    """Forward+backward of ``layer`` with its large products on oneDNN (``True``) or on
+    ``torch.mm`` only (``False``), whatever this CPU's default (:mod:`companion.matmul`)."""
+    with use_onednn(onednn):
         layer(x)[0].sum().backward()
 
 
@@ -77,8 +94,9 @@ def compare_at_shapes(torch_cls: type[nn.Module], companion_cls, naive_loop: Cal
             autograd.
         repeats: interleaved rounds per shape.
 
-    Besides PyTorch's layer, the companion layer and the naive loop, the companion layer runs a
-    second time with :func:`companion.matmul.use_onednn` ``(False)``: what oneDNN's products add.
+    Besides PyTorch's layer and the naive loop, the companion layer runs twice, with its large
+    products on oneDNN and on ``torch.mm`` (:func:`companion.matmul.use_onednn`); which of the
+    two is its default on this CPU is ``instruction_set()["default_products"]``.
 
     Returns:
         ``{shape: {"sizes", "medians_ms", "ratios"}}``.
@@ -91,12 +109,15 @@ def compare_at_shapes(torch_cls: type[nn.Module], companion_cls, naive_loop: Cal
         x = torch.randn(sizes["B"], sizes["T"], sizes["I"], requires_grad=True)
         reference_name = f"torch.nn.{torch_cls.__name__}"
         runs = {reference_name: lambda: reference(x)[0].sum().backward(),
-                f"companion {companion_cls.__name__}": lambda: ours(x)[0].sum().backward(),
-                f"companion {companion_cls.__name__}, torch.mm only": lambda: without_onednn(ours, x),
+                f"companion {companion_cls.__name__}, oneDNN products": lambda: with_products(ours, x, True),
+                f"companion {companion_cls.__name__}, torch.mm products": lambda: with_products(ours, x, False),
                 f"naive {companion_cls.__name__}Cell loop": lambda: naive_loop(ours, x).sum().backward()}
-        medians = shuffled_medians(runs, repeats)
+        medians = shuffled_medians(runs, rounds_for(runs[reference_name], repeats))
         results[shape] = {"sizes": sizes, "medians_ms": {k: round(v * 1e3, 3) for k, v in medians.items()},
                           "ratios": {k: round(v / medians[reference_name], 4) for k, v in medians.items()}}
+        default = f"companion {companion_cls.__name__}, {instruction_set()['default_products']} products"
+        for table in ("medians_ms", "ratios"):  # the layer as it runs by default, under its own name
+            results[shape][table][f"companion {companion_cls.__name__}"] = results[shape][table][default]
         print(f"{shape:9s} T={sizes['T']} B={sizes['B']} I={sizes['I']} H={sizes['H']}")
         for name, ms in results[shape]["medians_ms"].items():
             print(f"  {name:36s} {ms:9.2f} ms   x{results[shape]['ratios'][name]:.2f}")
@@ -107,7 +128,8 @@ def main(description: str, torch_cls: type[nn.Module], companion_cls, naive_loop
          record: str) -> None:
     """The command line of ``benchmarks.lstm_layer`` and ``benchmarks.gru_layer``."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--repeats", type=int, default=15, help="interleaved rounds per shape")
+    parser.add_argument("--repeats", type=int, default=15,
+                        help="interleaved rounds per shape (more for small shapes: rounds_for)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--save", action="store_true", help="save the record for chapters 3 and 4")
     args = parser.parse_args()

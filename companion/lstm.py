@@ -13,7 +13,7 @@ The cell (chapter :ref:`lstm`) concatenates the previous hidden state and the in
 with every ``W_*`` of shape ``(H + I, H)`` (rows for ``h`` first, then rows for ``x``) and every
 ``b_*`` of shape ``(H,)``. :class:`LSTM` runs the same parameters over a whole sequence with
 the input projections of all steps in one matrix product, and a backward pass written by hand
-(:class:`LSTMFunction`) instead of autograd's step-by-step graph.
+(:class:`~companion.lstm_function.LSTMFunction`) instead of autograd's step-by-step graph.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from companion.layer import RecurrentLayer
-from companion.matmul import RepeatedProduct, matmul
+from companion.lstm_function import LSTMFunction
 from companion.padding import finish
 from companion.stack import compose_like
 from companion.validation import check_lengths, check_sequence, check_state, check_torch_layer
@@ -108,115 +108,6 @@ class LSTMCell(nn.Module):
 
     def extra_repr(self) -> str:
         return f"input_size={self.input_size}, hidden_size={self.hidden_size}"
-
-
-class LSTMFunction(torch.autograd.Function):
-    """The LSTM over a whole sequence, with the backward pass derived by hand.
-
-    Inputs are time-major inside: ``x`` ``(T, B, I)``, and the four blocks of ``H`` columns of
-    the pre-activations are ordered as :data:`GATES`: i, f, C~, o. Derivation (chapter
-    :ref:`lstm`), with ``dh`` and ``dC`` the total gradients reaching ``h_t`` and ``C_t``::
-
-        dC  += dh * o * (1 - tanh(C_t)^2)            through h_t = o * tanh(C_t)
-        da_i = dC * C~ * i (1 - i)                    through C_t = f C_{t-1} + i C~
-        da_f = dC * C_{t-1} * f (1 - f)
-        da_C = dC * i * (1 - C~^2)
-        da_o = dh * tanh(C_t) * o (1 - o)
-        dC_{t-1} = dC * f,   dh_{t-1} = da W_h^T
-
-    Every factor that multiplies ``dC`` or ``dh`` depends only on the forward pass, so it is
-    computed for all steps at once before the loop; the loop keeps only what the recurrence
-    needs, and the weight and input gradients are three matrix products over all steps after it.
-    The products go through :mod:`companion.matmul` (oneDNN's, as ``torch.nn.LSTM``'s do, where
-    PyTorch has them); chapter :ref:`lstm`, "Making it fast", explains the rest.
-    """
-
-    @staticmethod
-    def forward(ctx, x, h0, c0, W_x, W_h, b):
-        """x ``(T, B, I)``, h0 and c0 ``(B, H)``, W_x ``(I, 4H)``, W_h ``(H, 4H)``, b ``(4H,)``
-        -> hidden states ``(T, B, H)``, ``h_T`` and ``C_T`` ``(B, H)``, cell states ``(T, B, H)``."""
-        ctx.set_materialize_grads(False)  # the cell states' gradient is None unless they are used
-        T, B, _ = x.shape
-        H = h0.shape[1]
-        # On the CPU, tanh costs several sigmoids, so every tanh here is tanh(z) = 2 sigmoid(2z) - 1.
-        # Doubling is exact, so the candidate's columns of W_h and of the input projection are
-        # doubled once, and the layer carries 2 C_t instead of C_t.
-        doubled = [W.clone() for W in (W_x, W_h, b)]
-        for W in doubled:
-            W[..., 2 * H:3 * H] *= 2
-        W_x2, W_h2, b2 = doubled
-        x_rows = x.reshape(T * B, -1)  # (a copy when x is a transposed view: made once, kept)
-        x_proj = matmul(x_rows, W_x2, bias=b2).view(T, B, 4 * H)  # all steps at once
-        recurrent = RepeatedProduct(W_h2, B)
-        # Step t's projection is read once, by step t, so its activations overwrite it: one
-        # (T, B, 4H) buffer instead of two, and on the CPU every fresh page costs a fault.
-        acts = x_proj                    # i, f, C~, o after their nonlinearities
-        cs = x.new_empty(T + 1, B, H)    # 2 C_0 .. 2 C_T, halved after the loop
-        tanh_cs = x.new_empty(T, B, H)
-        hs = x.new_empty(T + 1, B, H)    # hidden states h_0..h_T
-        torch.mul(c0, 2, out=cs[0])
-        hs[0] = h0
-        minus_one = x.new_tensor(-1.0)
-        # Every per-step view made once: indexing a tensor costs more than indexing a list.
-        i_, f_, g_, o_ = (block.unbind(0) for block in acts.split(H, dim=2))
-        x_proj_, cs_, tanh_cs_, hs_ = (t.unbind(0) for t in (x_proj, cs, tanh_cs, hs))
-        for t in range(T):
-            torch.sigmoid(recurrent.add(x_proj_[t], hs_[t]), out=x_proj_[t])  # all four blocks
-            torch.add(minus_one, g_[t], alpha=2, out=g_[t])                 # C~ = 2 s - 1
-            torch.mul(f_[t], cs_[t], out=cs_[t + 1]).addcmul_(i_[t], g_[t], value=2)  # 2 (f C + i C~)
-            tanh_c = torch.sigmoid(cs_[t + 1], out=tanh_cs_[t])
-            torch.add(minus_one, tanh_c, alpha=2, out=tanh_c)               # tanh(C_t)
-            torch.mul(o_[t], tanh_c, out=hs_[t + 1])
-        cs.mul_(0.5)
-        ctx.save_for_backward(x_rows, W_x, W_h, acts, cs, tanh_cs, hs)
-        return hs[1:], hs[T].clone(), cs[T].clone(), cs[1:]
-
-    @staticmethod
-    def backward(ctx, d_hs, d_hT, d_cT, d_cs):
-        """The gradients of all six inputs of :meth:`forward`, from those of its outputs."""
-        x_rows, W_x, W_h, acts, cs, tanh_cs, hs = ctx.saved_tensors
-        T, B, H = acts.shape[0], acts.shape[1], hs.shape[2]
-        i, f, g, o = acts.split(H, dim=2)  # each (T, B, H)
-        # The factors that multiply dC (for i, f, C~) and dh (for o), all steps at once, written
-        # where the pre-activations' gradients will be: the loop multiplies them in place. The
-        # algebra keeps the passes over memory few: s (1 - s) x = s x - (s x) s is one addcmul
-        # once s x is known, and o tanh(C) is h itself.
-        h = hs[1:]
-        d_pre = acts.new_empty(T, B, 4 * H)  # gradients of the pre-activations, every step
-        factors = d_pre.view(T, B, 4, H)
-        i_g = i * g
-        torch.addcmul(i_g, i_g, i, value=-1, out=factors[:, :, 0])   # i: C~ i (1 - i)
-        f_c = f * cs[:T]
-        torch.addcmul(f_c, f_c, f, value=-1, out=factors[:, :, 1])   # f: C_{t-1} f (1 - f)
-        torch.addcmul(i, i_g, g, value=-1, out=factors[:, :, 2])     # C~: i (1 - C~^2)
-        del i_g, f_c
-        torch.addcmul(h, h, o, value=-1, out=factors[:, :, 3])       # o: tanh(C) o (1 - o)
-        dh_to_C = torch.addcmul(o, h, tanh_cs, value=-1)             # o (1 - tanh(C)^2)
-
-        dh = acts.new_zeros(B, H) if d_hT is None else d_hT.clone()
-        dc = acts.new_zeros(B, H) if d_cT is None else d_cT.clone()
-        if d_hs is not None:
-            dh += d_hs[T - 1]
-        dc_rows = dc.unsqueeze(1)  # (B, 1, H), a view: dc is only ever changed in place
-        back = RepeatedProduct(W_h.t(), B)
-        d_pre_dC, d_pre_o = factors[:, :, :3].unbind(0), d_pre[..., 3 * H:].unbind(0)
-        dh_to_C_, f_, d_pre_ = (t.unbind(0) for t in (dh_to_C, f, d_pre))
-        for t in reversed(range(T)):
-            if d_cs is not None:
-                dc += d_cs[t]
-            dc.addcmul_(dh, dh_to_C_[t])
-            d_pre_dC[t].mul_(dc_rows)
-            d_pre_o[t].mul_(dh)
-            dc.mul_(f_[t])
-            if t > 0 and d_hs is not None:  # dh_{t-1} = d_pre W_h^T + the output's own gradient
-                dh = back.add(d_hs[t - 1], d_pre_[t])
-            else:
-                dh = back(d_pre_[t])
-        flat = d_pre.view(T * B, 4 * H)
-        d_x = matmul(flat, W_x.t()).view(T, B, -1) if ctx.needs_input_grad[0] else None
-        d_W_x = matmul(x_rows.t(), flat)
-        d_W_h = matmul(hs[:T].reshape(T * B, H).t(), flat)
-        return d_x, dh, dc, d_W_x, d_W_h, flat.sum(dim=0)
 
 
 class LSTM(RecurrentLayer):

@@ -5,16 +5,18 @@ x86). ``torch.nn.LSTM`` does not: it computes its products with oneDNN, which Py
 and exposes as the operators that ``torch.compile`` uses for linear layers on the CPU
 (``torch.ops.mkldnn._reorder_linear_weight`` packs a weight once for a given batch size, and
 ``torch.ops.mkldnn._linear_pointwise`` multiplies by it). How far apart the two are depends on
-the CPU; ``benchmarks/layer_speed.py`` measures the layers both ways, side by side, and records
-the CPU's vendor and instruction set. A layer written from the equations can only match
-PyTorch's own if it multiplies the way PyTorch's own does.
+the CPU's maker: on an AMD EPYC the recurrent layers' products ran 2.3-2.8 times faster through
+oneDNN than through MKL (Intel's library, known to choose generic kernels on other makers' CPUs), and
+on an Intel Xeon MKL was as fast or faster. So the default sends products to oneDNN on CPUs that
+are not Intel's (:data:`ONEDNN_VENDORS`), and to ``torch.mm`` on Intel's; ``benchmarks/layer_speed.py``
+measures the layers both ways, side by side, and records the CPU's vendor and instruction set.
 
 :class:`RepeatedProduct` is the one the recurrences use: the same weight, ``T`` times, packed
 once. :func:`matmul` is for the large one-off products of the input projection and the weight
 gradients. Both fall back to ``torch.mm`` / ``torch.addmm`` for anything oneDNN does not take
 here (float64, as in the gradient checks; a GPU; a build without oneDNN), for products too
-small to gain from it, and inside :func:`use_onednn` ``(False)``, which the benchmarks use to
-measure the difference.
+small to gain from it, on CPUs where MKL is the faster, and inside :func:`use_onednn` ``(False)``;
+:func:`use_onednn` ``(True)`` sends products to oneDNN on any CPU, as the tests and benchmarks do.
 """
 from __future__ import annotations
 
@@ -24,10 +26,28 @@ from collections.abc import Iterator
 import torch
 
 #: Below this many weight entries (an LSTM's (H, 4H) weight at H = 91), a packed oneDNN product
-#: costs more in fixed overhead than it saves (at H = 64 the two were level on the 2-core machine).
+#: costs more in fixed overhead than it saves (at H = 64 the two were level on an AMD EPYC).
 MIN_ONEDNN_WEIGHT = 32 * 1024
 
-_enabled = True
+#: The CPU makers (``vendor_id`` in ``/proc/cpuinfo``) on which oneDNN's products are the default.
+ONEDNN_VENDORS = ("AuthenticAMD",)
+
+_enabled: bool | None = None  # None: by the CPU's maker
+
+
+def cpu_vendor() -> str:
+    """The CPU's maker as the kernel names it (``"GenuineIntel"``, ``"AuthenticAMD"``), or ``"unknown"``."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("vendor_id"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+_prefers_onednn = cpu_vendor() in ONEDNN_VENDORS
 
 
 def onednn_available() -> bool:
@@ -37,10 +57,11 @@ def onednn_available() -> bool:
 
 
 @contextlib.contextmanager
-def use_onednn(enabled: bool) -> Iterator[None]:
-    """Within the ``with`` block, use oneDNN (``True``, the default) or ``torch.mm`` only (``False``)."""
+def use_onednn(enabled: bool | None) -> Iterator[None]:
+    """Within the ``with`` block, use oneDNN (``True``), ``torch.mm`` only (``False``), or choose
+    by the CPU's maker (``None``, the default outside any block)."""
     global _enabled
-    previous, _enabled = _enabled, bool(enabled)
+    previous, _enabled = _enabled, None if enabled is None else bool(enabled)
     try:
         yield
     finally:
@@ -48,8 +69,9 @@ def use_onednn(enabled: bool) -> Iterator[None]:
 
 
 def takes_onednn(weight: torch.Tensor) -> bool:
-    """Whether products with ``weight`` go to oneDNN: float32 on the CPU, large enough, enabled."""
-    return (_enabled and weight.dtype == torch.float32 and weight.device.type == "cpu"
+    """Whether products with ``weight`` go to oneDNN: float32 on the CPU, large enough, chosen."""
+    chosen = _prefers_onednn if _enabled is None else _enabled
+    return (chosen and weight.dtype == torch.float32 and weight.device.type == "cpu"
             and weight.numel() >= MIN_ONEDNN_WEIGHT and onednn_available())
 
 

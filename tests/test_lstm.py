@@ -4,6 +4,7 @@ import pytest
 import torch
 from torch import nn
 
+from companion.matmul import use_onednn
 from companion.lstm import LSTM, LSTMCell, LSTMFunction
 
 SHAPES = [  # (B, T, I, H)
@@ -12,9 +13,16 @@ SHAPES = [  # (B, T, I, H)
     (4, 1, 5, 2),
     (5, 17, 8, 16),
     (3, 30, 2, 32),
-    (1, 12, 24, 128),  # H = 128 and up: the products go to oneDNN (companion.matmul)
+    (1, 12, 24, 128),  # H = 128 and up: large products (companion.matmul), rows layout
     (5, 12, 24, 128),
 ]
+
+
+@pytest.fixture(params=[False, True], ids=["torch.mm", "oneDNN"])
+def products(request):
+    """Each comparison with torch.nn twice: large products on torch.mm, and on oneDNN."""
+    with use_onednn(request.param):
+        yield request.param
 
 
 def _pair(input_size, hidden_size, dtype=torch.float32, seed=0, bias=True):
@@ -34,7 +42,7 @@ def _weighted_loss(outputs, h, c, seed):
 
 @pytest.mark.parametrize("B,T,I,H", SHAPES)
 @pytest.mark.parametrize("with_state", [False, True])
-def test_outputs_and_gradients_match_torch(B, T, I, H, with_state):
+def test_outputs_and_gradients_match_torch(B, T, I, H, with_state, products):
     reference, ours = _pair(I, H, seed=B * 100 + T)
     x = torch.randn(B, T, I)
     x_ref, x_ours = x.clone().requires_grad_(), x.clone().requires_grad_()

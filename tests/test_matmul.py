@@ -12,12 +12,29 @@ needs_onednn = pytest.mark.skipif(not mm.onednn_available(), reason="this PyTorc
 
 def test_small_float64_and_disabled_products_stay_on_torch_mm():
     big = torch.randn(256, 256)
-    assert mm.takes_onednn(big) == mm.onednn_available()
-    assert not mm.takes_onednn(torch.randn(32, 128))          # below MIN_ONEDNN_WEIGHT
-    assert not mm.takes_onednn(big.double())
-    with mm.use_onednn(False):
-        assert not mm.takes_onednn(big)
-    assert mm.takes_onednn(big) == mm.onednn_available()     # restored after the block
+    by_vendor = mm.onednn_available() and mm.cpu_vendor() in mm.ONEDNN_VENDORS
+    assert mm.takes_onednn(big) == by_vendor
+    with mm.use_onednn(True):
+        assert mm.takes_onednn(big) == mm.onednn_available()
+        assert not mm.takes_onednn(torch.randn(32, 128))      # below MIN_ONEDNN_WEIGHT
+        assert not mm.takes_onednn(big.double())
+        with mm.use_onednn(False):
+            assert not mm.takes_onednn(big)
+        with mm.use_onednn(None):
+            assert mm.takes_onednn(big) == by_vendor
+        assert mm.takes_onednn(big) == mm.onednn_available()  # restored after the inner blocks
+    assert mm.takes_onednn(big) == by_vendor                  # and after the outer one
+
+
+def test_cpu_vendor_reads_the_kernels_name_for_the_maker():
+    vendor = mm.cpu_vendor()
+    assert vendor and vendor == vendor.strip()
+    try:
+        expected = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                        if line.startswith("vendor_id"))
+    except (OSError, StopIteration):
+        expected = "unknown"
+    assert vendor == expected
 
 
 @pytest.mark.parametrize("K,N", [(32, 128), (256, 1024)])
@@ -54,10 +71,11 @@ def test_matmul_with_transposed_views_and_bias(transpose_a):
 @pytest.mark.parametrize("B", [1, 5])
 def test_the_onednn_path_gives_the_outputs_and_gradients_of_the_torch_mm_path(companion_cls, B):
     """H = 128 puts the recurrent weight over MIN_ONEDNN_WEIGHT; tests/test_lstm.py and
-    tests/test_gru.py check that shape against torch.nn with oneDNN on, this checks it off too."""
+    tests/test_gru.py check that shape against torch.nn both ways, this checks the two agree."""
     torch.manual_seed(3)
     layer = companion_cls(16, 128)
-    assert mm.takes_onednn(torch.empty(128, 3 * 128))
+    with mm.use_onednn(True):
+        assert mm.takes_onednn(torch.empty(128, 3 * 128))
     x = torch.randn(B, 9, 16)
     runs = []
     for enabled in (True, False):
