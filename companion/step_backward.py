@@ -1,6 +1,6 @@
 """The backward pass of one LSTM step and one GRU step, written as the equations.
 
-This is the teaching version of the gradients that :class:`companion.lstm.LSTMFunction` and
+This is the teaching version of the gradients that :class:`companion.lstm_function.LSTMFunction` and
 :class:`companion.gru.GRUFunction` compute for a whole sequence at once: one function per step, in
 the style of CS231n's ``lstm_cell_backward``, with one line per term of the derivation
 (chapters :ref:`lstm` and :ref:`gru`). A step's backward recomputes the step's forward (what a
