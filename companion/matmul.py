@@ -7,15 +7,16 @@ and exposes as the operators that ``torch.compile`` uses for linear layers on th
 ``torch.ops.mkldnn._linear_pointwise`` multiplies by it). How far apart the two are depends on
 the CPU's maker: on an AMD EPYC the recurrent layers' products ran 2.3-2.8 times faster through
 oneDNN than through MKL (Intel's library, known to choose generic kernels on other makers' CPUs), and
-on an Intel Xeon MKL was as fast or faster. So the default sends products to oneDNN on CPUs that
-are not Intel's (:data:`ONEDNN_VENDORS`), and to ``torch.mm`` on Intel's; ``benchmarks/layer_speed.py``
-measures the layers both ways, side by side, and records the CPU's vendor and instruction set.
+on an Intel Xeon MKL was as fast or faster. So the default sends large products to oneDNN on
+the makers' CPUs where it was measured faster (:data:`ONEDNN_VENDORS`) and to ``torch.mm`` on all
+others; ``benchmarks/layer_speed.py`` measures the layers both ways, side by side, and records the
+CPU's vendor and instruction set.
 
 :class:`RepeatedProduct` is the one the recurrences use: the same weight, ``T`` times, packed
 once. :func:`matmul` is for the large one-off products of the input projection and the weight
 gradients. Both fall back to ``torch.mm`` / ``torch.addmm`` for anything oneDNN does not take
 here (float64, as in the gradient checks; a GPU; a build without oneDNN), for products too
-small to gain from it, on CPUs where MKL is the faster, and inside :func:`use_onednn` ``(False)``;
+small to gain from it, on CPUs not in :data:`ONEDNN_VENDORS`, and inside :func:`use_onednn` ``(False)``;
 :func:`use_onednn` ``(True)`` sends products to oneDNN on any CPU, as the tests and benchmarks do.
 """
 from __future__ import annotations

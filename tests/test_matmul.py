@@ -1,5 +1,7 @@
 """companion.matmul against torch.mm, and the fast layers on its oneDNN path against the same
 layers on torch.mm (tests/test_lstm.py and tests/test_gru.py compare both paths with torch.nn)."""
+import io
+
 import pytest
 import torch
 
@@ -35,6 +37,22 @@ def test_cpu_vendor_reads_the_kernels_name_for_the_maker():
     except (OSError, StopIteration):
         expected = "unknown"
     assert vendor == expected
+
+
+@pytest.mark.parametrize("cpuinfo,expected", [
+    ("processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: avx2\n", "AuthenticAMD"),
+    ("processor\t: 0\nvendor_id\t: GenuineIntel\n\nprocessor\t: 1\nvendor_id\t: GenuineIntel\n", "GenuineIntel"),
+    ("processor\t: 0\nCPU implementer\t: 0x41\n", "unknown"),  # an ARM kernel names no vendor_id
+    (None, "unknown"),                                             # no /proc/cpuinfo at all
+])
+def test_cpu_vendor_on_known_cpuinfo_texts(monkeypatch, cpuinfo, expected):
+    def fake_open(path, *args, **kwargs):
+        assert path == "/proc/cpuinfo"
+        if cpuinfo is None:
+            raise FileNotFoundError(path)
+        return io.StringIO(cpuinfo)
+    monkeypatch.setattr(mm, "open", fake_open, raising=False)  # found before the builtin
+    assert mm.cpu_vendor() == expected
 
 
 @pytest.mark.parametrize("K,N", [(32, 128), (256, 1024)])
