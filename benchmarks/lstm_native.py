@@ -19,6 +19,7 @@ from torch import nn
 from benchmarks.common import start
 from benchmarks.records import interleaved_medians, save_results
 from companion import lstm_native
+from companion.lstm import LSTM
 from companion.lstm_function import LSTMFunction
 from companion.lstm_native import NativeLSTMFunction
 
@@ -32,9 +33,8 @@ def runs_for(T: int, B: int, I: int, H: int) -> dict:
     """name -> one forward+backward at this shape, every variant with torch.nn.LSTM's weights."""
     reference = nn.LSTM(I, H)
     x = torch.randn(T, B, I, requires_grad=True)
-    W_x = reference.weight_ih_l0.detach().t().contiguous().requires_grad_()
-    W_h = reference.weight_hh_l0.detach().t().contiguous().requires_grad_()
-    b = (reference.bias_ih_l0 + reference.bias_hh_l0).detach().requires_grad_()
+    W_x, W_h, b = (w.detach().contiguous().requires_grad_()
+                   for w in LSTM.from_torch(reference).cell.stacked_weights())
     h0 = c0 = torch.zeros(B, H)
 
     def torch_layer():

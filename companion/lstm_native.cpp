@@ -113,7 +113,10 @@ void check_contiguous(const Tensor& t, const char* name) {
 // the activations i, f, C~, o on return. hs and cs (T + 1, B, H) hold h_0 and C_0 in their
 // first row on entry; all their rows and tanh_cs (T, B, H) are written.
 void lstm_forward(Tensor gates, const Tensor& W_h, Tensor hs, Tensor cs, Tensor tanh_cs) {
-  for (const Tensor* pair : std::initializer_list<const Tensor*>{&gates, &hs, &cs, &tanh_cs}) check_contiguous(*pair, "every buffer");
+  check_contiguous(gates, "gates");
+  check_contiguous(hs, "hs");
+  check_contiguous(cs, "cs");
+  check_contiguous(tanh_cs, "tanh_cs");
   const int64_t T = gates.size(0), B = gates.size(1), H = hs.size(2);
   AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "lstm_forward", [&] {
     for (int64_t t = 0; t < T; ++t) {
@@ -133,7 +136,12 @@ void lstm_forward(Tensor gates, const Tensor& W_h, Tensor hs, Tensor cs, Tensor 
 void lstm_backward(const Tensor& gates, const Tensor& cs, const Tensor& tanh_cs, const Tensor& W_h,
                    const c10::optional<Tensor>& d_hs, Tensor dh, Tensor dc,
                    const c10::optional<Tensor>& d_cs, Tensor d_gates) {
-  for (const Tensor* pair : std::initializer_list<const Tensor*>{&gates, &cs, &tanh_cs, &dh, &dc, &d_gates}) check_contiguous(*pair, "every buffer");
+  check_contiguous(gates, "gates");
+  check_contiguous(cs, "cs");
+  check_contiguous(tanh_cs, "tanh_cs");
+  check_contiguous(dh, "dh");
+  check_contiguous(dc, "dc");
+  check_contiguous(d_gates, "d_gates");
   const bool has_d_hs = d_hs.has_value() && d_hs->defined();
   const bool has_d_cs = d_cs.has_value() && d_cs->defined();
   const int64_t T = gates.size(0), B = gates.size(1), H = cs.size(2);

@@ -105,10 +105,12 @@ class NativeLSTMFunction(torch.autograd.Function):
         """The gradients of all six inputs of :meth:`forward`, from those of its outputs."""
         x_rows, W_x, W_h, gates, hs, cs, tanh_cs = ctx.saved_tensors
         T, B, H = tanh_cs.shape
-        dh = gates.new_zeros(B, H) if d_hT is None else d_hT.contiguous().clone()
-        dc = gates.new_zeros(B, H) if d_cT is None else d_cT.contiguous().clone()
-        # The C++ loop accumulates each dh_{t-1} into the outputs' gradient: a copy of our own.
-        d_hs = None if d_hs is None else d_hs.contiguous().clone()
+        # The C++ loop writes into dh and dc, and accumulates each dh_{t-1} into the outputs'
+        # gradient: one contiguous copy of our own of each.
+        own = torch.contiguous_format
+        dh = gates.new_zeros(B, H) if d_hT is None else d_hT.clone(memory_format=own)
+        dc = gates.new_zeros(B, H) if d_cT is None else d_cT.clone(memory_format=own)
+        d_hs = None if d_hs is None else d_hs.clone(memory_format=own)
         d_cs = None if d_cs is None else d_cs.contiguous()
         d_gates = torch.empty_like(gates)
         torch.ops.companion_lstm_native.backward(gates, cs, tanh_cs, W_h, d_hs, dh, dc, d_cs, d_gates)

@@ -2,12 +2,14 @@
 (companion.lstm_function) and against autograd's gradcheck. Skipped, with the build's reason,
 where the C++ file cannot be compiled (no compiler or ninja)."""
 import math
+import sys
 
 import pytest
 import torch
 from torch import nn
 
 from companion import lstm_native
+from companion.lstm import LSTM
 from companion.lstm_function import LSTMFunction
 from companion.lstm_native import NativeLSTMFunction
 
@@ -28,9 +30,7 @@ def _inputs(T, B, I, H, dtype=torch.float32, seed=0):
     """x, h0, c0 and torch.nn.LSTM's weights as (W_x, W_h, b), all leaves requiring grad."""
     torch.manual_seed(seed)
     reference = nn.LSTM(I, H).to(dtype)
-    W_x = reference.weight_ih_l0.detach().t().contiguous()
-    W_h = reference.weight_hh_l0.detach().t().contiguous()
-    b = (reference.bias_ih_l0 + reference.bias_hh_l0).detach()
+    W_x, W_h, b = (w.detach() for w in LSTM.from_torch(reference).cell.stacked_weights())
     tensors = (torch.randn(T, B, I, dtype=dtype), torch.randn(B, H, dtype=dtype),
                torch.randn(B, H, dtype=dtype), W_x, W_h, b)
     return reference, [t.clone().requires_grad_() for t in tensors]
@@ -108,7 +108,6 @@ def test_a_nan_input_gives_nan_outputs_not_numbers():
 
 
 def test_the_flags_match_the_instruction_set_and_the_build_lives_in_the_environment():
-    import sys
     flags = lstm_native.compiler_flags()
     assert "-O3" in flags and "-fno-trapping-math" in flags
     assert ("-mavx2" in flags) == (torch.backends.cpu.get_cpu_capability() in ("AVX2", "AVX512"))
