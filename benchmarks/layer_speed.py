@@ -10,10 +10,12 @@ oneDNN's fused recurrent kernels, and so the ratios, depend on it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import statistics
 import time
 from collections.abc import Callable
+from typing import ContextManager
 
 import torch
 from torch import nn
@@ -76,15 +78,18 @@ def rounds_for(run: Callable[[], object], repeats: int, round_seconds: float = 0
     return repeats * max(1, min(20, int(round_seconds / max(seconds, 1e-6))))
 
 
-def with_products(layer: nn.Module, x: torch.Tensor, onednn: bool) -> None:
+def with_products(layer: nn.Module, x: torch.Tensor, onednn: bool,
+                  native: Callable[[bool], ContextManager] | None = None) -> None:
     """Forward+backward of ``layer`` with its large products on oneDNN (``True``) or on
-    ``torch.mm`` only (``False``), whatever this CPU's default (:mod:`companion.matmul`)."""
-    with use_onednn(onednn):
+    ``torch.mm`` only (``False``), whatever this CPU's default (:mod:`companion.matmul`), and
+    with its C++ recurrence, if it has one, turned off by ``native(False)``."""
+    with use_onednn(onednn), (native(False) if native else contextlib.nullcontext()):
         layer(x)[0].sum().backward()
 
 
 def compare_at_shapes(torch_cls: type[nn.Module], companion_cls, naive_loop: Callable, repeats: int,
-                      shapes: dict[str, dict] = SHAPES) -> dict:
+                      shapes: dict[str, dict] = SHAPES,
+                      native: Callable[[bool], ContextManager] | None = None) -> dict:
     """Median forward+backward seconds and ratios to PyTorch's layer, per shape.
 
     Args:
@@ -93,15 +98,22 @@ def compare_at_shapes(torch_cls: type[nn.Module], companion_cls, naive_loop: Cal
         naive_loop: ``naive_loop(layer, x) -> outputs`` over the readable cell, differentiated by
             autograd.
         repeats: interleaved rounds per shape.
+        native: for a layer whose recurrence can run in C++ (the LSTM), the context manager that
+            turns that on and off (:func:`companion.lstm_native.use_native`).
 
-    Besides PyTorch's layer and the naive loop, the companion layer runs twice, with its large
+    Besides PyTorch's layer and the naive loop, the companion layer runs with its large
     products on oneDNN and on ``torch.mm`` (:func:`companion.matmul.use_onednn`); which of the
-    two is its default on this CPU is ``instruction_set()["default_products"]``.
+    two is its default on this CPU is ``instruction_set()["default_products"]``. With ``native``,
+    those two runs are of its PyTorch path (named ``"companion X, PyTorch ops, ..."``), and the
+    layer as it runs by default, ``"companion X"``, is a run of its own; without, ``"companion X"``
+    is the run with the default products.
 
     Returns:
         ``{shape: {"sizes", "medians_ms", "ratios"}}``.
     """
     results = {}
+    name = f"companion {companion_cls.__name__}"
+    path = f"{name}, PyTorch ops" if native else name
     for shape, sizes in shapes.items():
         torch.manual_seed(0)
         reference = torch_cls(sizes["I"], sizes["H"], batch_first=True)
@@ -109,24 +121,29 @@ def compare_at_shapes(torch_cls: type[nn.Module], companion_cls, naive_loop: Cal
         x = torch.randn(sizes["B"], sizes["T"], sizes["I"], requires_grad=True)
         reference_name = f"torch.nn.{torch_cls.__name__}"
         runs = {reference_name: lambda: reference(x)[0].sum().backward(),
-                f"companion {companion_cls.__name__}, oneDNN products": lambda: with_products(ours, x, True),
-                f"companion {companion_cls.__name__}, torch.mm products": lambda: with_products(ours, x, False),
+                f"{path}, oneDNN products": lambda: with_products(ours, x, True, native),
+                f"{path}, torch.mm products": lambda: with_products(ours, x, False, native),
                 f"naive {companion_cls.__name__}Cell loop": lambda: naive_loop(ours, x).sum().backward()}
+        if native:
+            runs[name] = lambda: ours(x)[0].sum().backward()
         medians = shuffled_medians(runs, rounds_for(runs[reference_name], repeats))
         results[shape] = {"sizes": sizes, "medians_ms": {k: round(v * 1e3, 3) for k, v in medians.items()},
                           "ratios": {k: round(v / medians[reference_name], 4) for k, v in medians.items()}}
-        default = f"companion {companion_cls.__name__}, {instruction_set()['default_products']} products"
-        for table in ("medians_ms", "ratios"):  # the layer as it runs by default, under its own name
-            results[shape][table][f"companion {companion_cls.__name__}"] = results[shape][table][default]
+        if not native:  # the layer as it runs by default, under its own name
+            default = f"{path}, {instruction_set()['default_products']} products"
+            for table in ("medians_ms", "ratios"):
+                results[shape][table][name] = results[shape][table][default]
         print(f"{shape:9s} T={sizes['T']} B={sizes['B']} I={sizes['I']} H={sizes['H']}")
-        for name, ms in results[shape]["medians_ms"].items():
-            print(f"  {name:36s} {ms:9.2f} ms   x{results[shape]['ratios'][name]:.2f}")
+        for run, ms in results[shape]["medians_ms"].items():
+            print(f"  {run:44s} {ms:9.2f} ms   x{results[shape]['ratios'][run]:.2f}")
     return results
 
 
 def main(description: str, torch_cls: type[nn.Module], companion_cls, naive_loop: Callable,
-         record: str) -> None:
-    """The command line of ``benchmarks.lstm_layer`` and ``benchmarks.gru_layer``."""
+         record: str, native: Callable[[bool], ContextManager] | None = None,
+         machine_notes: dict | None = None) -> None:
+    """The command line of ``benchmarks.lstm_layer`` and ``benchmarks.gru_layer``: ``native`` as
+    in :func:`compare_at_shapes`; ``machine_notes`` are added to the record's ``instruction_set``."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--repeats", type=int, default=15,
                         help="interleaved rounds per shape (more for small shapes: rounds_for)")
@@ -137,7 +154,8 @@ def main(description: str, torch_cls: type[nn.Module], companion_cls, naive_loop
     isa = instruction_set()
     print(f"{description}; {args.threads} threads, fp32, median of {args.repeats} interleaved rounds; "
           f"PyTorch CPU kernels: {isa['torch_cpu_capability']}")
-    results = compare_at_shapes(torch_cls, companion_cls, naive_loop, args.repeats)
+    results = compare_at_shapes(torch_cls, companion_cls, naive_loop, args.repeats, native=native)
+    isa.update(machine_notes or {})
     if args.save:
         settings = {"shapes": SHAPES, "repeats": args.repeats, "threads": args.threads}
         path = save_results(record, {"shapes": results, "instruction_set": isa}, settings)

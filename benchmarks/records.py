@@ -10,7 +10,8 @@ A record is *current* while the code it measured is unchanged. That code is read
 from ``sys.modules``: every ``companion`` module the script imported (directly or not) and the
 ``benchmarks`` script and helpers themselves. Each is hashed as its syntax tree without
 docstrings, so comments, docstrings and formatting never stale a record, while any change to
-what runs does; the settings and the torch version are hashed too. ``tests/test_records.py``
+what runs does; a module's C++ source beside it (``companion/lstm_native.cpp``) is hashed whole;
+the settings and the torch version are hashed too. ``tests/test_records.py``
 fails on a record that is not current (rerun its command), and :func:`describe` says so in the
 chapter that quotes it.
 """
@@ -99,6 +100,9 @@ def code_digest(modules: list[str], settings: dict, torch_version: str) -> str:
             raise ValueError(f"module {name} measured by the record no longer exists")
         digest.update(name.encode() + b"\0")
         digest.update(code_fingerprint(Path(spec.origin).read_text(encoding="utf-8")).encode())
+        native = Path(spec.origin).with_suffix(".cpp")  # C++ that the module compiles and runs
+        if native.exists():
+            digest.update(native.read_bytes())
     digest.update(json.dumps(settings, sort_keys=True).encode())
     digest.update(torch_version.encode())
     return digest.hexdigest()

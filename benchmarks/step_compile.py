@@ -8,7 +8,9 @@ T = 100 steps (B = 64, I = 2, H = 32) without autograd, three ways, interleaved:
 - eager: the companion's ``LSTMFunction`` forward, as the layer runs it;
 - compiled: the same per-step product, then the elementwise rest of the step as one
   ``torch.compile`` (Inductor) function, called once per step;
-- scripted: the whole loop as one TorchScript function.
+- scripted: the whole loop as one TorchScript function;
+- fused C++: the companion's ``NativeLSTMFunction`` forward (:mod:`companion.lstm_native`), each
+  step's elementwise part one compiled loop, where it is built.
 
 Where ``torch.compile`` cannot build (no C++ compiler), the run says so in one line and records
 the compiled variant as unavailable.
@@ -25,7 +27,9 @@ import torch
 
 from benchmarks.common import start
 from benchmarks.records import interleaved_medians, save_record
+from companion import lstm_native
 from companion.lstm import LSTM, LSTMFunction
+from companion.lstm_native import NativeLSTMFunction
 
 SIZES = {"T": 100, "B": 64, "I": 2, "H": 32}
 
@@ -93,6 +97,11 @@ def main() -> None:
     runs["whole loop scripted (TorchScript)"] = lambda: scripted(projection(), doubled[1], h0, c0)
     torch.testing.assert_close(LSTMFunction.apply(x, h0, c0, W_x, W_h, b)[0], reference,
                                atol=1e-6, rtol=0)
+    if lstm_native.load():
+        torch.testing.assert_close(NativeLSTMFunction.apply(x, h0, c0, W_x, W_h, b)[0], reference,
+                                   atol=1e-6, rtol=0)
+        runs["fused C++ loop (companion NativeLSTMFunction)"] = lambda: NativeLSTMFunction.apply(
+            x, h0, c0, W_x, W_h, b)
     medians = interleaved_medians(runs, args.repeats, warmup=3)
     eager = medians["eager (companion LSTMFunction)"]
     print(f"forward recurrence, T={T} B={B} I={I} H={H}, 2 threads, median of {args.repeats} rounds")

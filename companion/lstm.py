@@ -13,7 +13,9 @@ The cell (chapter :ref:`lstm`) concatenates the previous hidden state and the in
 with every ``W_*`` of shape ``(H + I, H)`` (rows for ``h`` first, then rows for ``x``) and every
 ``b_*`` of shape ``(H,)``. :class:`LSTM` runs the same parameters over a whole sequence with
 the input projections of all steps in one matrix product, and a backward pass written by hand
-(:class:`~companion.lstm_function.LSTMFunction`) instead of autograd's step-by-step graph.
+instead of autograd's step-by-step graph: its recurrence in C++, one fused loop per step
+(:class:`~companion.lstm_native.NativeLSTMFunction`), where that is built, and otherwise in
+PyTorch operations (:class:`~companion.lstm_function.LSTMFunction`).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from torch import nn
 
 from companion.layer import RecurrentLayer
 from companion.lstm_function import LSTMFunction
+from companion.lstm_native import NativeLSTMFunction, runs_natively
 from companion.padding import finish
 from companion.stack import compose_like
 from companion.validation import check_lengths, check_sequence, check_state, check_torch_layer
@@ -158,7 +161,8 @@ class LSTM(RecurrentLayer):
             h0, c0 = state
             check_state(h0, B, H, W_x.dtype, name="h_0")
             check_state(c0, B, H, W_x.dtype, name="C_0")
-        hs, h_T, c_T, cs = LSTMFunction.apply(x.transpose(0, 1), h0, c0, W_x, W_h, b)
+        function = NativeLSTMFunction if runs_natively(x, W_h) else LSTMFunction
+        hs, h_T, c_T, cs = function.apply(x.transpose(0, 1), h0, c0, W_x, W_h, b)
         outputs = hs.transpose(0, 1)  # (B, T, H)
         return finish(outputs, (outputs, cs.transpose(0, 1)), (h_T, c_T), lengths)
 

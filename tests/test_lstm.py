@@ -4,6 +4,7 @@ import pytest
 import torch
 from torch import nn
 
+from companion import lstm_native
 from companion.matmul import use_onednn
 from companion.lstm import LSTM, LSTMCell, LSTMFunction
 
@@ -18,10 +19,15 @@ SHAPES = [  # (B, T, I, H)
 ]
 
 
-@pytest.fixture(params=[False, True], ids=["torch.mm", "oneDNN"])
+@pytest.fixture(params=[(True, False), (False, False), (False, True)],
+                ids=["C++ recurrence", "PyTorch ops, torch.mm", "PyTorch ops, oneDNN"])
 def products(request):
-    """Each comparison with torch.nn twice: large products on torch.mm, and on oneDNN."""
-    with use_onednn(request.param):
+    """Each comparison with torch.nn three times: the recurrence in C++ (where it is built) with
+    its products on torch.mm, and the PyTorch path with large products on torch.mm and on oneDNN."""
+    native, onednn = request.param
+    if native and not lstm_native.load():
+        pytest.skip("the C++ recurrence cannot be built here")
+    with use_onednn(onednn), lstm_native.use_native(native):
         yield request.param
 
 

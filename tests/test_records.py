@@ -70,6 +70,22 @@ def test_comments_and_docstrings_do_not_stale_a_record_but_code_does():
     assert changed != source and records.code_fingerprint(changed) != fingerprint
 
 
+def test_the_cpp_source_beside_a_module_is_part_of_what_a_record_measured(tmp_path, monkeypatch):
+    """companion/lstm_native.cpp runs in every LSTM: a change to it stales a record as a change
+    to Python code does, and a module without C++ beside it is hashed as before."""
+    package = tmp_path / "fakepkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "kernel.py").write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    modules = ["fakepkg.kernel"]
+    without_cpp = records.code_digest(modules, {}, "2.13.0")
+    (package / "kernel.cpp").write_text("int f() { return 1; }\n")
+    with_cpp = records.code_digest(modules, {}, "2.13.0")
+    (package / "kernel.cpp").write_text("int f() { return 2; }\n")
+    assert len({without_cpp, with_cpp, records.code_digest(modules, {}, "2.13.0")}) == 3
+
+
 @pytest.mark.parametrize("name", sorted(p.stem for p in records.RECORDS.glob("*.json")))
 def test_committed_benchmark_records_measured_the_current_code(name):
     """A record quoted by a chapter must describe today's code: rerun the benchmark if not."""
