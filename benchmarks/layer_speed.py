@@ -135,7 +135,7 @@ def compare_at_shapes(torch_cls: type[nn.Module], companion_cls, naive_loop: Cal
                 results[shape][table][name] = results[shape][table][default]
         print(f"{shape:9s} T={sizes['T']} B={sizes['B']} I={sizes['I']} H={sizes['H']}")
         for run, ms in results[shape]["medians_ms"].items():
-            print(f"  {run:44s} {ms:9.2f} ms   x{results[shape]['ratios'][run]:.2f}")
+            print(f"  {run:46s} {ms:9.2f} ms   x{results[shape]['ratios'][run]:.2f}")
     return results
 
 

@@ -2,7 +2,7 @@
 
 Forward+backward through the layer's whole-sequence Function, three ways, interleaved round by
 round at the three shapes of ``benchmarks/lstm_layer.py``: ``torch.nn.LSTM``; the companion's
-``LSTMFunction`` (eight PyTorch operations per step after the product); ``NativeLSTMFunction``
+``LSTMFunction`` (seven PyTorch operations per step after the product); ``NativeLSTMFunction``
 (one fused C++ loop per step after the product). Ratios are to ``torch.nn.LSTM``. Where the C++
 file cannot be built, the run says so and stops.
 

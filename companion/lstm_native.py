@@ -1,6 +1,6 @@
 """The LSTM recurrence in C++, each step's elementwise work fused into one loop.
 
-:class:`~companion.lstm_function.LSTMFunction` runs a step as eight PyTorch operations after the
+:class:`~companion.lstm_function.LSTMFunction` runs a step as seven PyTorch operations after the
 recurrent product; each is a kernel launch that reads and writes all of the step's numbers. At
 the sizes the chapters train (``H = 32``, ``B = 64``) a step's arithmetic takes about a
 microsecond, and the launches take most of the step. ``torch.nn.LSTM`` does not pay them: its CPU

@@ -135,7 +135,17 @@ def test_every_glue_reference_is_glued(chapter):
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
 def test_literalincludes_point_at_real_code(chapter):
-    for path, obj in re.findall(r"```\{literalinclude\} ([^\n]+)\n(?:.*\n)*?:pyobject: ([\w.]+)", chapter.read_text()):
+    text = chapter.read_text()
+    for path, options in re.findall(r"```\{literalinclude\} ([^\n]+)\n((?:(?!```).*\n)*?)```", text):
+        # C++ and other text: every start and end marker is a line of the file, start before end
+        source_text = (chapter.parent / path.strip()).read_text()
+        markers = re.findall(r"^:(start-at|start-after|end-before|end-at): (.+)$", options, re.M)
+        positions = {kind: source_text.find(marker) for kind, marker in markers}
+        assert all(at >= 0 for at in positions.values()), (path, markers)
+        starts = [at for kind, at in positions.items() if kind.startswith("start")]
+        ends = [at for kind, at in positions.items() if kind.startswith("end")]
+        assert all(s < e for s in starts for e in ends), (path, markers)
+    for path, obj in re.findall(r"```\{literalinclude\} ([^\n]+)\n(?:(?!```).*\n)*?:pyobject: ([\w.]+)", text):
         source = (chapter.parent / path.strip()).resolve()
         assert source.exists(), path
         tree = ast.parse(source.read_text())
@@ -210,3 +220,15 @@ def test_ci_runs_the_readme_test_command():
     assert run[-1] == "make test"
     readme = (ROOT / "README.md").read_text()
     assert "make test" in readme and "make book" in readme
+
+
+def test_every_build_compiles_the_lstm_recurrence_before_any_chapter_runs():
+    """A chapter must not pay the C++ compile (about 25 s of its 60): make book, make test,
+    make student and Binder's postBuild build it first."""
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ("book", "test", "student"):
+        recipe = re.search(rf"^{target}:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
+        build = recipe.index("python -m companion.lstm_native")
+        assert build < recipe.index("jupyter-book build"), target
+    post_build = (ROOT / "postBuild").read_text()
+    assert post_build.index("python -m companion.lstm_native") > post_build.index("pip install --no-deps -e .")
