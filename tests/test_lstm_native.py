@@ -12,6 +12,7 @@ from companion import lstm_native
 from companion.lstm import LSTM
 from companion.lstm_function import LSTMFunction
 from companion.lstm_native import NativeLSTMFunction
+from companion.matmul import takes_onednn, use_onednn
 
 pytestmark = pytest.mark.skipif(not lstm_native.load(), reason="the C++ recurrence cannot be built here")
 
@@ -120,7 +121,6 @@ def _function_used(layer: LSTM, x: torch.Tensor) -> str:
 
 
 def test_the_layer_runs_its_recurrence_in_cpp_by_default_and_in_pytorch_ops_when_told():
-    from companion.matmul import use_onednn
     torch.manual_seed(0)
     small, large = LSTM(3, 8), LSTM(3, 128)
     x = torch.randn(2, 4, 3, requires_grad=True)
@@ -133,7 +133,7 @@ def test_the_layer_runs_its_recurrence_in_cpp_by_default_and_in_pytorch_ops_when
         assert _function_used(small, x) == "NativeLSTMFunctionBackward"  # restored after the block
     with use_onednn(True):  # a weight that companion.matmul sends to oneDNN keeps the PyTorch path
         assert _function_used(small, x) == "NativeLSTMFunctionBackward"
-        assert _function_used(large, x) == ("LSTMFunctionBackward" if lstm_native.takes_onednn(
+        assert _function_used(large, x) == ("LSTMFunctionBackward" if takes_onednn(
             large.cell.stacked_weights()[1]) else "NativeLSTMFunctionBackward")
     assert not lstm_native.runs_natively(x.half(), small.cell.stacked_weights()[1].half())
 
